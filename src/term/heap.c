@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** heap.c: per-process bump heaps, the per-thread fallback heap, and arena
+** marks.
+**
+** A heap is a list of chunks, newest first; terms are bump-allocated from
+** the newest. Nothing is ever collected: memory returns when the owner
+** exits (beam__heap_fini) or releases to a mark. Sizes: a process that
+** builds nothing allocates nothing; the first chunk is small (512 bytes,
+** most processes build a few small terms), each next chunk doubles up to
+** 64 KiB, and a request larger than the next chunk gets a chunk of its own
+** size. Such a chunk becomes the newest (full) one, wasting the rest of the
+** previous chunk: putting it behind the bump chunk instead would break the
+** invariant that chunk order is allocation order, which release relies on.
+**
+** Three lists hang off a heap, each newest first: chunks, REFBIN boxes
+** living in chunks ('offheap', to drop binary references), and adopted
+** message blocks ('adopted'). A mark is the head of each list plus 'top';
+** releasing pops every list back to its mark. The mark is validated by
+** walking the chunk list to it (the walk only visits chunks that are about
+** to be freed); an unknown mark is ignored rather than trusted.
+**
+** beam__heap_current(): the running process's heap (beam__tls()->heap),
+** else a heap private to the calling OS thread, for terms built outside any
+** process. That heap is a thread-local struct (so getting it cannot fail);
+** a pthread key destructor frees it when the thread exits, and a library
+** destructor frees the main thread's, which has no pthread exit.
+**
+** Threading: a heap is used by its owner only; no locks, no atomics, except
+** the relaxed 'next' link of adopted blocks (owned by us after adoption).
+*/
+#include "heap.h"
+
+#include <pthread.h>
+
+#define FIRST_CHUNK 512u             /* bytes, including the header */
+#define MAX_CHUNK   (64u * 1024u)    /* bytes, for geometric growth */
+#define HDR_WORDS   ((sizeof(beam__chunk_t) + 7) / 8)
+
+BEAM_STATIC_ASSERT(sizeof(beam_mark_t) == 4 * sizeof(void *),
+                   "beam_mark_t holds chunk, top, offheap, adopted");
+
+void beam__heap_init(beam__heap_t *h) {
+  memset(h, 0, sizeof *h);
+}
+
+static char *chunk_start(beam__chunk_t *c) {
+  return (char *) c + HDR_WORDS * 8;
+}
+
+static void drop_offheap(uint64_t *box, uint64_t *stop) {
+  while (box != NULL && box != stop) {
+    /* REFBIN: hdr, bin*, len, next */
+    beam__bin_unref((beam__bin_t *) (uintptr_t) box[1]);
+    box = (uint64_t *) (uintptr_t) box[3];
+  }
+}
+
+static void free_adopted(beam__heap_t *h, beam__msg_t *stop) {
+  beam__msg_t *m = h->adopted;
+  while (m != NULL && m != stop) {
+    /* Relaxed: after adoption the block is ours alone. */
+    beam__msg_t *next = atomic_load_explicit(&m->next, memory_order_relaxed);
+    h->bytes -= m->size;
+    beam__msg_free(m);
+    m = next;
+  }
+  h->adopted = m;
+}
+
+void beam__heap_fini(beam__heap_t *h) {
+  drop_offheap(h->offheap, NULL);
+  free_adopted(h, NULL);
+  beam__chunk_t *c = h->chunks;
+  while (c != NULL) {
+    beam__chunk_t *next = c->next;
+    beam__free(c);
+    c = next;
+  }
+  beam__heap_init(h);
+}
+
+/* Slow path of beam__heap_alloc: a new chunk. */
+static uint64_t *alloc_chunk(beam__heap_t *h, size_t bytes) {
+  size_t size = FIRST_CHUNK;
+  if (h->chunks != NULL)
+    size = BEAM_MIN(h->chunks->size * 2, (size_t) MAX_CHUNK);
+  size_t need = HDR_WORDS * 8 + bytes;
+  if (need < bytes)
+    return NULL; /* overflow */
+  if (need > size)
+    size = need; /* a chunk of its own */
+  beam__chunk_t *c = beam__malloc(size);
+  if (c == NULL)
+    return NULL;
+  c->next = h->chunks;
+  c->size = size;
+  h->chunks = c;
+  h->bytes += size;
+  char *p = chunk_start(c);
+  h->top = p + bytes;
+  h->end = (char *) c + size;
+  return (uint64_t *) (void *) p;
+}
+
+uint64_t *beam__heap_alloc(beam__heap_t *h, size_t words) {
+  if (BEAM_UNLIKELY(words > SIZE_MAX / 16))
+    return NULL;
+  size_t bytes = words * 8;
+  if (BEAM_LIKELY((size_t) (h->end - h->top) >= bytes && h->top != NULL)) {
+    uint64_t *p = (uint64_t *) (void *) h->top;
+    h->top += bytes;
+    return p;
+  }
+  return alloc_chunk(h, bytes);
+}
+
+/* ---- Per-thread fallback heap ---- */
+
+static _Thread_local beam__heap_t thread_heap;
+static _Thread_local int thread_heap_keyed;
+static pthread_key_t thread_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static int key_ok;
+
+static void thread_heap_free(void *p) {
+  beam__heap_fini(p);
+}
+
+static void key_create(void) {
+  key_ok = pthread_key_create(&thread_key, thread_heap_free) == 0;
+}
+
+beam__heap_t *beam__heap_current(void) {
+  beam__heap_t *h = beam__tls()->heap;
+  if (h != NULL)
+    return h;
+  if (BEAM_UNLIKELY(!thread_heap_keyed)) {
+    pthread_once(&key_once, key_create);
+    /* If the key cannot be set the heap lives until exit (the library
+    ** destructor below still frees the main thread's). */
+    if (key_ok)
+      pthread_setspecific(thread_key, &thread_heap);
+    thread_heap_keyed = 1;
+  }
+  return &thread_heap;
+}
+
+/* Frees the heap of the thread that runs exit() (the main thread, whose
+** pthread key destructors never run). */
+__attribute__((destructor)) static void main_heap_free(void) {
+  beam__heap_fini(&thread_heap);
+}
+
+/* ---- Marks ---- */
+
+beam_mark_t beam_arena_mark(void) {
+  beam__heap_t *h = beam__heap_current();
+  beam_mark_t m = {h->chunks, h->top, h->offheap, h->adopted};
+  return m;
+}
+
+void beam_arena_release(beam_mark_t mark) {
+  beam__heap_t *h = beam__heap_current();
+  beam__chunk_t *stop = mark.chunk;
+  /* Validate: 'stop' must be in the chunk list and 'top' inside it. */
+  beam__chunk_t *c = h->chunks;
+  while (c != NULL && c != stop)
+    c = c->next;
+  if (c != stop)
+    return;
+  if (stop != NULL && ((char *) mark.top < chunk_start(stop) ||
+                       (char *) mark.top > (char *) stop + stop->size))
+    return;
+  beam__msg_t *m = h->adopted;
+  while (m != NULL && m != mark.adopted)
+    m = atomic_load_explicit(&m->next, memory_order_relaxed);
+  if (m != mark.adopted)
+    return;
+
+  drop_offheap(h->offheap, mark.offheap);
+  h->offheap = mark.offheap;
+  free_adopted(h, mark.adopted);
+  c = h->chunks;
+  while (c != stop) {
+    beam__chunk_t *next = c->next;
+    h->bytes -= c->size;
+    beam__free(c);
+    c = next;
+  }
+  h->chunks = stop;
+  if (stop != NULL) {
+    h->top = mark.top;
+    h->end = (char *) stop + stop->size;
+  } else {
+    h->top = h->end = NULL;
+  }
+}
+
+size_t beam_arena_bytes(void) {
+  return beam__heap_current()->bytes;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** term/term.h: the word layout of a term, shared by the term layer, the
+** mailbox (which copies terms) and the process layer (which makes pids).
+**
+** A term is one 64-bit word. The low 3 bits are the tag:
+**
+**   000  boxed: pointer (8-aligned) to a header word, then the payload.
+**        raw == 0 is never a valid term.
+**   001  list cell: pointer | 1 to two words, head then tail.
+**   010  small integer: value << 3, so -2^60 .. 2^60-1. Larger values are
+**        boxed big integers; a big integer never holds a small value, so
+**        each integer has exactly one representation.
+**   011  atom: index << 3 into the global atom table.
+**   100  local pid: (serial << BEAM__PID_INDEX_BITS | index) << 3.
+**   101  special immediates: '[]' is exactly 0b101.
+**   110  error term: ((uint64_t)(-code)) << 3 (code is a negative BEAM_E*).
+**   111  unused.
+**
+** Boxed header word: low 6 bits are the subtag, the rest (>> 6) is an
+** arity/size whose meaning depends on the subtag (see 'beam__box_t' users
+** in term.c). Layouts:
+**   TUPLE    hdr(arity) elem[arity]
+**   FLOAT    hdr(1) double
+**   BIGINT   hdr(nlimbs) sign-word limbs[nlimbs]  (GMP mp_limb_t, magnitude)
+**   HEAPBIN  hdr(bytes) data (padded to words)            (<= 64 bytes)
+**   REFBIN   hdr(0) beam__bin_t* len offheap-next          (> 64 bytes)
+**   REF      hdr(0) id (uint64: unique for the node's life) node(atom or 0)
+**   MAP      hdr(n) keys[n] values[n], keys sorted in Erlang's map-key
+**            order (beam__cmp_exact: term order, but every integer sorts
+**            before every float) and unique under =:= (a "flat map", as
+**            the BEAM's small maps). Plain term order would merge the
+**            distinct keys 1 and 1.0.
+**   EXTPID   hdr(0) node-atom id serial creation   (pids of other nodes)
+** The header size field always lets a copier find the end of the payload.
+*/
+#ifndef BEAM_TERM_TERM_H
+#define BEAM_TERM_TERM_H
+
+#include "../internal.h"
+
+#define BEAM__TAG_MASK  UINT64_C(7)
+#define BEAM__TAG_BOXED UINT64_C(0)
+#define BEAM__TAG_LIST  UINT64_C(1)
+#define BEAM__TAG_SMALL UINT64_C(2)
+#define BEAM__TAG_ATOM  UINT64_C(3)
+#define BEAM__TAG_PID   UINT64_C(4)
+#define BEAM__TAG_SPEC  UINT64_C(5)
+#define BEAM__TAG_ERROR UINT64_C(6)
+
+#define BEAM__NIL_RAW UINT64_C(5)
+
+#define BEAM__SMALL_MAX ((INT64_C(1) << 60) - 1)
+#define BEAM__SMALL_MIN (-(INT64_C(1) << 60))
+
+/* Local pid: 28 bits of index into the process table (which allows the
+** 134,217,727-process limit), the rest a serial that makes a dead pid
+** never alias a live one. */
+#define BEAM__PID_INDEX_BITS 28
+#define BEAM__PID_INDEX_MASK ((UINT64_C(1) << BEAM__PID_INDEX_BITS) - 1)
+
+enum beam__subtag {
+  BEAM__SUB_TUPLE = 1,
+  BEAM__SUB_FLOAT = 2,
+  BEAM__SUB_BIGINT = 3,
+  BEAM__SUB_HEAPBIN = 4,
+  BEAM__SUB_REFBIN = 5,
+  BEAM__SUB_REF = 6,
+  BEAM__SUB_MAP = 7,
+  BEAM__SUB_EXTPID = 8,
+};
+
+#define BEAM__HDR(sub, size) (((uint64_t) (size) << 6) | (uint64_t) (sub))
+#define BEAM__HDR_SUB(h)     ((unsigned) ((h) & 63))
+#define BEAM__HDR_SIZE(h)    ((h) >> 6)
+
+/* Binaries up to this many bytes are copied into heaps and messages;
+** larger ones are reference counted and shared (as the BEAM's 64). */
+#define BEAM__HEAPBIN_MAX 64
+
+static inline uint64_t beam__tag(beam_term_t t) {
+  return t.raw & BEAM__TAG_MASK;
+}
+static inline beam_term_t beam__mk(uint64_t raw) {
+  beam_term_t t = {raw};
+  return t;
+}
+static inline uint64_t *beam__box_ptr(beam_term_t t) {
+  return (uint64_t *) (uintptr_t) t.raw;
+}
+static inline uint64_t *beam__list_ptr(beam_term_t t) {
+  return (uint64_t *) (uintptr_t) (t.raw - BEAM__TAG_LIST);
+}
+static inline int beam__is_boxed(beam_term_t t) {
+  return beam__tag(t) == BEAM__TAG_BOXED && t.raw != 0;
+}
+static inline int beam__is_immediate(beam_term_t t) {
+  return beam__tag(t) >= BEAM__TAG_SMALL;
+}
+
+/* Pids. 'index' < 2^28; 'serial' any 35-bit value. */
+static inline beam_term_t beam__pid_make(uint64_t index, uint64_t serial) {
+  return beam__mk(((serial << BEAM__PID_INDEX_BITS | index) << 3) |
+                  BEAM__TAG_PID);
+}
+static inline uint64_t beam__pid_index(beam_term_t p) {
+  return (p.raw >> 3) & BEAM__PID_INDEX_MASK;
+}
+static inline uint64_t beam__pid_serial(beam_term_t p) {
+  return p.raw >> (3 + BEAM__PID_INDEX_BITS);
+}
+static inline int beam__is_pid(beam_term_t t) {
+  return beam__tag(t) == BEAM__TAG_PID;
+}
+
+/* A reference's 64-bit id, or 0 if 't' is not a local ref. */
+uint64_t beam__ref_id(beam_term_t t);
+
+/* Atoms the runtime uses itself, made once at start (atom.c). */
+extern beam_term_t beam__am_normal, beam__am_undefined, beam__am_ok,
+    beam__am_error, beam__am_true, beam__am_false, beam__am_timeout,
+    beam__am_infinity;
+
+/* Create the atom table and the atoms above; idempotent, thread-safe. */
+int beam__atoms_init(void);
+/* Atom table limit (0 = the default 1,048,576); BEAM_EINVAL if below the
+** number of atoms that already exist. [any] */
+int beam__atoms_set_limit(size_t limit);
+/* Atoms that exist now. [any] */
+size_t beam__atoms_count(void);
+
+/* ---- Boxed access (term.c) ---- */
+
+static inline uint64_t beam__box_hdr(beam_term_t t) {
+  return beam__box_ptr(t)[0];
+}
+static inline int beam__is_box_of(beam_term_t t, unsigned sub) {
+  return beam__is_boxed(t) && BEAM__HDR_SUB(beam__box_hdr(t)) == sub;
+}
+/* BIGINT: the sign word is 0 (positive) or 1 (negative); limbs are 64-bit
+** magnitude, least significant first, with a non-zero top limb. */
+static inline size_t beam__big_nlimbs(beam_term_t t) {
+  return (size_t) BEAM__HDR_SIZE(beam__box_hdr(t));
+}
+static inline int beam__big_neg(beam_term_t t) {
+  return beam__box_ptr(t)[1] != 0;
+}
+static inline const uint64_t *beam__big_limbs(beam_term_t t) {
+  return beam__box_ptr(t) + 2;
+}
+static inline double beam__float_val(beam_term_t t) {
+  double d;
+  memcpy(&d, beam__box_ptr(t) + 1, sizeof d);
+  return d;
+}
+
+/* A new REF with 'id' on the current heap (an error term on ENOMEM). The
+** process layer's beam_make_ref() pairs it with beam__ref_next_id(). */
+beam_term_t beam__ref_make(uint64_t id);
+/* Next node-unique reference id: a global atomic counter from 1. [any] */
+uint64_t beam__ref_next_id(void);
+
+/* A binary of 'len' bytes whose contents the caller writes through '*data'
+** before the term is used anywhere (HEAPBIN or REFBIN by size). */
+beam_term_t beam__binary_alloc(size_t len, unsigned char **data);
+
+/* Map-key order (cmp.c): term order, except that numbers of different
+** types never tie: every integer sorts before every float, and -0.0
+** before 0.0. Returns 0 exactly when beam_equal() would be 1. */
+int beam__cmp_exact(beam_term_t a, beam_term_t b);
+/* A 64-bit hash of bytes (cmp.c). */
+uint64_t beam__hash_bytes(const void *data, size_t len, uint64_t seed);
+
+/* Decode one UTF-8 code point of s[*i..len) into '*cp' and advance '*i';
+** -1 on malformed input (overlong, surrogate, > U+10FFFF, truncated). */
+int beam__utf8_next(const unsigned char *s, size_t len, size_t *i,
+                    uint32_t *cp);
+/* Encode 'cp' into 'out' (4 bytes room); returns the byte count. */
+size_t beam__utf8_put(uint32_t cp, unsigned char *out);
+
+#endif
