@@ -1,0 +1,136 @@
+# cbeam: one plain GNU Makefile (one platform family needs no generator).
+#
+#   make                 build libcbeam.a and libcbeam.so into build/<variant>/
+#   make test            build and run every test and example; ends with
+#                        "N passed, N failed, N skipped"
+#   make demo            build and run the examples
+#   make bench           build the benchmark driver build/<variant>/cbeam-bench
+#   make install PREFIX=/usr/local
+#   make test SAN=address,undefined   (build/asan)   make test SAN=thread (build/tsan)
+#   make check-exports   fail if the shared library exports a non-beam_ symbol
+#   make format / check-format
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+SAN      ?=
+MODE     ?=
+JOBS     ?= 2
+ARCH     := $(shell uname -m)
+
+ifeq ($(SAN),)
+  VARIANT := plain
+else ifeq ($(SAN),thread)
+  VARIANT := tsan
+else
+  VARIANT := asan
+endif
+ifneq ($(MODE),)
+  VARIANT := $(VARIANT)-$(MODE)
+endif
+B := build/$(VARIANT)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wundef -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wvla
+OPT     := -O2 -g
+CFLAGS_ := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden \
+           -fstack-clash-protection -fno-omit-frame-pointer -pthread \
+           -Iinclude -D_GNU_SOURCE
+LDLIBS_ := -pthread -lgmp -lm
+
+ifneq ($(SAN),)
+  CFLAGS_ += -fsanitize=$(SAN) -fno-sanitize-recover=all
+  LDFLAGS_ += -fsanitize=$(SAN)
+endif
+ifeq ($(MODE),stress)
+  CFLAGS_ += -DBEAM_STRESS=1
+endif
+CFLAGS_ += $(CFLAGS)
+LDFLAGS_ += $(LDFLAGS)
+
+ifeq ($(ARCH),x86_64)
+  CTX_ASM := src/proc/ctx_x86_64.S
+else ifeq ($(ARCH),aarch64)
+  CTX_ASM := src/proc/ctx_aarch64.S
+else
+  $(error unsupported architecture $(ARCH): cbeam has context switches for x86_64 and aarch64)
+endif
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/obj/%.o) $(CTX_ASM:%.S=$(B)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/harness/*.c tests/unit/*.c tests/unit/*/*.c tests/api/*.c))
+TEST_OBJ := $(TEST_SRC:%.c=$(B)/obj/%.o)
+EX_SRC   := $(sort $(wildcard examples/*.c))
+EX_BIN   := $(EX_SRC:examples/%.c=$(B)/examples/%)
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_OBJ := $(BENCH_SRC:%.c=$(B)/obj/%.o)
+HEADERS  := $(shell find include src tests/harness -name '*.h')
+
+SOVERSION := 0
+LIB_A  := $(B)/libcbeam.a
+LIB_SO := $(B)/libcbeam.so.$(SOVERSION)
+
+.PHONY: all test demo bench stress install clean check-exports format check-format
+all: $(LIB_A) $(LIB_SO)
+
+$(B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_) -c $< -o $@
+
+$(B)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_) -c $< -o $@
+
+$(LIB_A): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libcbeam.so.$(SOVERSION) $(LDFLAGS_) -o $@ $^ $(LDLIBS_)
+	ln -sf libcbeam.so.$(SOVERSION) $(B)/libcbeam.so
+
+$(B)/tests/unit: $(TEST_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_) -o $@ $(TEST_OBJ) $(LIB_A) $(LDLIBS_)
+
+$(B)/examples/%: examples/%.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+
+$(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS_) -o $@ $(BENCH_OBJ) $(LIB_A) $(LDLIBS_)
+
+bench: $(B)/cbeam-bench
+
+# The summary line is the sum over the unit runner and the examples.
+test: $(B)/tests/unit $(EX_BIN)
+	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) sh tests/run-all.sh
+
+demo: $(EX_BIN)
+	@for e in $(EX_BIN); do echo "=== $$e"; $$e || exit 1; done
+
+stress:
+	$(MAKE) test MODE=stress
+
+check-exports: $(LIB_SO)
+	@bad=$$(nm -D --defined-only $(LIB_SO) | awk '{print $$3}' | grep -v '^beam_' | grep -v '^_' || true); \
+	if [ -n "$$bad" ]; then echo "non-beam_ exports:"; echo "$$bad"; exit 1; fi; \
+	echo "exports ok"
+
+install: $(LIB_A) $(LIB_SO)
+	install -d $(DESTDIR)$(PREFIX)/include/cbeam $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/cbeam.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 include/cbeam/*.h $(DESTDIR)$(PREFIX)/include/cbeam/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libcbeam.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcbeam.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/#define BEAM_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/cbeam/version.h | paste -sd.)|' \
+	    cbeam.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cbeam.pc
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

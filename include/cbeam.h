@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** cbeam.h: the BEAM's process model for C. The only header users include.
+**
+**   errors.h   BEAM_E* codes, beam_strerror(), beam_err_name()
+**   term.h     terms: build, match, compare, print; process memory
+**   process.h  boot, spawn, send, receive, timers
+**
+** All public names start with 'beam_' or 'BEAM_'. Every declaration carries
+** a contract tag: [any] any thread, [proc] inside a process only, [yields]
+** the process may be suspended (and resume on another OS thread), [allocs]
+** may allocate, [nofail] cannot fail.
+*/
+#ifndef CBEAM_H
+#define CBEAM_H
+
+#define BEAM_API __attribute__((visibility("default")))
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#include "cbeam/version.h"
+#include "cbeam/errors.h"
+#include "cbeam/term.h"
+#include "cbeam/process.h"
+
+/* [any, nofail] A static description of an error code ("unknown error" for
+** codes that are not BEAM_E*). */
+BEAM_API const char *beam_strerror(int err);
+/* [any, nofail] The code's name without the prefix, e.g. "ENOMEM". */
+BEAM_API const char *beam_err_name(int err);
+/* [any, nofail] BEAM_VERSION_HEX of the library actually linked. */
+BEAM_API unsigned beam_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

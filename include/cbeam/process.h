@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** cbeam/process.h: boot, processes, messages, receive and timers.
+**
+** A process is a C function with its own stack, heap and mailbox, run by an
+** M:N scheduler (one OS thread per core). It talks to others only by
+** messages, which are deep copies. Everything here that says [proc] must be
+** called from inside a process and returns BEAM_ENOTPROC otherwise.
+**
+** Migration rule: a process may resume on another OS thread after any call
+** tagged [yields]. Read 'errno' and other thread-locals before such a call,
+** never across it; or spawn with BEAM_SPAWN_PINNED.
+*/
+#ifndef CBEAM_PROCESS_H
+#define CBEAM_PROCESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "term.h"
+
+/* The body of a process. 'arg' is the copy of the term given to spawn.
+** Returning ends the process with reason 'normal'. */
+typedef void (*beam_fn_t)(beam_term_t arg);
+
+/* ---- Boot ---- */
+
+typedef struct beam_config {
+  unsigned schedulers;     /* 0 = one per online core */
+  size_t process_limit;    /* 0 = 1,048,576; at most 134,217,727 */
+  size_t stack_size;       /* default usable stack per process, bytes;
+                              0 = 64 KiB (128 KiB under ASan) */
+  size_t atom_limit;       /* 0 = 1,048,576 */
+  void *reserved[4];
+} beam_config_t;
+
+/* [any, not in a process] Start the schedulers, run 'fn(arg)' as the first
+** process and return when it ends; every other process is then stopped and
+** every thread joined. Returns 0, BEAM_EBUSY if already running,
+** BEAM_EINVAL for a bad config, BEAM_ENOMEM. 'cfg' may be NULL. */
+BEAM_API int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg);
+
+/* ---- Processes ---- */
+
+enum beam_spawn_flags {
+  BEAM_SPAWN_PINNED = 1u << 0, /* never migrate off the spawning scheduler */
+};
+
+typedef struct beam_spawn_opts {
+  size_t stack_size; /* 0 = the configured default; rounded up to pages */
+  unsigned flags;    /* BEAM_SPAWN_* */
+  void *reserved[4];
+} beam_spawn_opts_t;
+
+/* [proc, allocs] Start 'fn(copy of arg)' in a new process; '*pid' receives
+** its pid at once. 0, BEAM_ESYSLIMIT past the process limit, BEAM_ENOMEM,
+** BEAM_EINVAL (NULL fn), or the code of an error term 'arg'. */
+BEAM_API int beam_spawn(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid);
+BEAM_API int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
+                            const beam_spawn_opts_t *opts, beam_pid_t *pid);
+
+/* [proc, nofail] This process's pid (an error term outside a process). */
+BEAM_API beam_pid_t beam_self(void);
+/* [any] 1 alive, 0 not, BEAM_EINVAL if 'pid' is not a pid. */
+BEAM_API int beam_is_alive(beam_pid_t pid);
+/* [proc, yields] Let others run. */
+BEAM_API int beam_yield(void);
+/* [proc, yields] Sleep; messages stay in the mailbox. BEAM_EINVAL if < 0. */
+BEAM_API int beam_sleep(int64_t ms);
+/* [proc] End this process with 'reason' from any depth of its code. The C
+** frames above are discarded without unwinding; its heap, stack and
+** unread messages are freed. */
+BEAM_API _Noreturn void beam_exit(beam_term_t reason);
+/* [any, nofail] Live processes, and the limit set at boot. */
+BEAM_API size_t beam_process_count(void);
+BEAM_API size_t beam_process_limit(void);
+/* [any, nofail] Schedulers running (0 when the runtime is not running). */
+BEAM_API unsigned beam_scheduler_count(void);
+/* Print a pid as <0.N.S>; returns the length as snprintf does. */
+BEAM_API size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid);
+
+/* ---- Messages ---- */
+
+/* [proc, allocs] Copy 'msg' into 'to''s mailbox. Never blocks. A dead pid
+** drops the message silently and returns 0, as in Erlang. BEAM_EINVAL if
+** 'to' is not a pid, BEAM_ENOMEM, or the code of an error term 'msg'. */
+BEAM_API int beam_send(beam_pid_t to, beam_term_t msg);
+
+#define BEAM_INFINITY (-1)
+
+/*
+** beam_receive: Elixir's receive ... after ..., with patterns in beam_match
+** syntax. Clauses are a pattern string followed by its arguments, ended by
+** NULL:
+**
+**   beam_term_t from, n;
+**   switch (beam_receive(5000, "{ping, From, N}", &from, &n,
+**                              "stop",
+**                              NULL)) {
+**   case 0: beam_send(from, beam_fmt("{pong, ~t}", n)); break;
+**   case 1: return;
+**   case BEAM_ETIMEDOUT: puts("no ping in 5 s"); break;
+**   }
+**
+** Takes the oldest message that matches any clause (message order wins
+** over clause order), binds that clause's variables, removes the message
+** and returns the clause index. Others stay in place and in order; a
+** message seen once is never rescanned while this call waits.
+** 'timeout_ms': 0 polls once, N waits N ms from entry, BEAM_INFINITY
+** waits forever. BEAM_ETIMEDOUT removes nothing. BEAM_EINVAL for a
+** negative timeout other than BEAM_INFINITY, BEAM_EPATTERN for malformed
+** text. If every clause holds a ~t hole with a ref made by beam_make_ref()
+** in this process after its latest receive, messages older than the ref are
+** skipped without being looked at. [proc, yields]
+*/
+BEAM_API int beam_receive(int64_t timeout_ms, const char *pattern, ...);
+/* Receive the oldest message whatever it is. [proc, yields] */
+BEAM_API int beam_receive_any(int64_t timeout_ms, beam_term_t *msg);
+/* Receive the oldest message for which 'match(msg, ctx)' returns non-zero;
+** that value (if positive) is returned. [proc, yields] */
+typedef int (*beam_match_fn_t)(beam_term_t msg, void *ctx);
+BEAM_API int beam_receive_fn(int64_t timeout_ms, beam_match_fn_t match,
+                             void *ctx, beam_term_t *msg);
+/* [proc] Messages waiting in this process's mailbox. */
+BEAM_API int64_t beam_mailbox_len(void);
+
+/* ---- Timers ---- */
+
+/* [proc, allocs] Deliver a copy of 'msg' to 'to' after 'ms' ms. '*tref'
+** (may be NULL) receives a reference for cancel/read. */
+BEAM_API int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
+                             beam_term_t *tref);
+/* [proc] Cancel: returns the ms that were left (>= 0), or BEAM_ENOENT if
+** the timer already fired, was cancelled, or never existed. */
+BEAM_API int64_t beam_cancel_timer(beam_term_t tref);
+/* [proc] The ms left, or BEAM_ENOENT. */
+BEAM_API int64_t beam_read_timer(beam_term_t tref);
+
+/* [any, nofail] Milliseconds of the monotonic clock. */
+BEAM_API int64_t beam_monotonic_ms(void);
+
+#endif

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** cbeam/term.h: the values processes own and exchange.
+**
+** A 'beam_term_t' is one 64-bit word, passed by value. Immediates (small
+** integers, atoms, local pids, '[]') are the word itself; everything else
+** (tuples, lists, floats, binaries, maps, refs, big integers) points into
+** memory owned by the process that built it (its heap) or by the message
+** that carried it. Terms are immutable once built.
+**
+** Ownership rules a user must follow:
+**  - A term built inside a process lives until that process exits, or
+**    until beam_arena_release() of a mark taken before it was built.
+**  - A received message is moved into the receiver's heap: same lifetime.
+**  - beam_send() deep-copies: the sender may drop or release its copy at
+**    once; binaries over 64 bytes are shared by reference count instead.
+**  - Terms built outside any process (in main(), before beam_run()) live
+**    in a per-thread heap freed when the thread exits or by
+**    beam_arena_release().
+**
+** Errors propagate through construction like NaN: a constructor that fails
+** returns an *error term* (beam_is_error(), beam_term_error()), any
+** constructor given an error term returns it unchanged, and any call that
+** consumes a term (beam_send, beam_spawn, ...) returns its code. So
+** 'beam_send(p, beam_tuple(2, beam_atom("x"), big))' reports BEAM_ENOMEM
+** from whichever allocation failed.
+**
+** Contract tags: [any] any thread; [proc] must run inside a process;
+** [allocs] may allocate on the current heap; [nofail] cannot fail.
+*/
+#ifndef CBEAM_TERM_H
+#define CBEAM_TERM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef BEAM_API
+#define BEAM_API __attribute__((visibility("default")))
+#endif
+
+/* One term: a tagged 64-bit word. Compare with beam_equal(), not '=='. */
+typedef struct beam_term {
+  uint64_t raw;
+} beam_term_t;
+
+/* A pid is a term (an immediate: no heap behind it). */
+typedef beam_term_t beam_pid_t;
+
+typedef enum beam_type {
+  BEAM_T_ERROR = 0, /* an error term (see above) */
+  BEAM_T_INT,       /* small or big integer */
+  BEAM_T_FLOAT,
+  BEAM_T_ATOM,
+  BEAM_T_REF,
+  BEAM_T_PID,
+  BEAM_T_TUPLE,
+  BEAM_T_MAP,
+  BEAM_T_NIL, /* the empty list */
+  BEAM_T_LIST, /* a non-empty list cell */
+  BEAM_T_BINARY,
+} beam_type_t;
+
+/* ---- Error terms ---- */
+
+/* [any, nofail] An error term carrying code 'err' (a negative BEAM_E*). */
+BEAM_API beam_term_t beam_error_term(int err);
+/* [any, nofail] 1 if 't' is an error term. */
+BEAM_API int beam_is_error(beam_term_t t);
+/* [any, nofail] The code of an error term, 0 for any other term. */
+BEAM_API int beam_term_error(beam_term_t t);
+
+/* ---- Construction ([any, allocs] unless said) ---- */
+
+BEAM_API beam_term_t beam_int(int64_t v);
+BEAM_API beam_term_t beam_uint(uint64_t v);
+/* Any size, from decimal text ("-123456789012345678901234567890"). */
+BEAM_API beam_term_t beam_int_from_str(const char *decimal);
+BEAM_API beam_term_t beam_float(double v);
+/* Interned; BEAM_ESYSLIMIT when the atom table is full, BEAM_EINVAL if the
+** name is longer than 255 characters or not UTF-8. */
+BEAM_API beam_term_t beam_atom(const char *name);
+BEAM_API beam_term_t beam_atom_len(const char *name, size_t len);
+/* [any, nofail] The empty list '[]'. */
+BEAM_API beam_term_t beam_nil(void);
+/* Bytes are copied (shared by refcount when over 64 bytes). */
+BEAM_API beam_term_t beam_binary(const void *data, size_t len);
+/* A UTF-8 binary: an Elixir string. */
+BEAM_API beam_term_t beam_string(const char *utf8);
+/* An Erlang string: a list of code points (UTF-8 decoded). */
+BEAM_API beam_term_t beam_charlist(const char *utf8);
+/* beam_tuple(3, a, b, c): 'n' beam_term_t arguments follow. */
+BEAM_API beam_term_t beam_tuple(size_t n, ...);
+BEAM_API beam_term_t beam_tuple_v(size_t n, const beam_term_t *elems);
+BEAM_API beam_term_t beam_cons(beam_term_t head, beam_term_t tail);
+/* A proper list of 'n' elements. */
+BEAM_API beam_term_t beam_list(size_t n, ...);
+BEAM_API beam_term_t beam_list_v(size_t n, const beam_term_t *elems);
+/* Maps are immutable: put returns a new map, the old one is unchanged. */
+BEAM_API beam_term_t beam_map_new(void);
+BEAM_API beam_term_t beam_map_put(beam_term_t map, beam_term_t key,
+                                  beam_term_t value);
+/* [any, allocs] A reference unique for the life of the node. Inside a
+** process it also marks the mailbox, so a receive that needs this ref skips
+** every message that arrived before it (the BEAM's ref-receive trick). */
+BEAM_API beam_term_t beam_make_ref(void);
+
+/*
+** beam_fmt: build a term from Erlang syntax with '~' holes, in the spirit of
+** erl_interface's erl_format:
+**   beam_fmt("{ok, ~i, ~s, ~t}", (int64_t)42, "hi", pid)
+** Literals: atoms (ok, 'EXIT'), integers of any size, floats, "char lists",
+** <<"binaries">>, <<1,2,3>>, tuples {..}, lists [.., .. | T], maps #{k => v}.
+** Holes (consuming varargs in order):
+**   ~i int64_t   ~u uint64_t   ~f double   ~a const char* (atom)
+**   ~s const char* (UTF-8 binary)  ~l const char* (char list)
+**   ~b const void*, size_t (binary)   ~t beam_term_t (any term, pid, ref)
+** Integers passed to ~i must be int64_t (cast literals: (int64_t)42).
+** A malformed string gives the error term BEAM_EPATTERN;
+** beam_syntax_check() names the position.
+*/
+BEAM_API beam_term_t beam_fmt(const char *fmt, ...);
+BEAM_API beam_term_t beam_vfmt(const char *fmt, va_list ap);
+
+/*
+** beam_match: match 't' against a pattern in the same syntax, binding
+** variables:  beam_match(t, "{pong, From, N}", &from, &n)
+**   _            matches anything
+**   Name, _Name  a variable: binds a 'beam_term_t *' argument at its first
+**                occurrence; a repeated variable must match an equal term
+**                (Erlang's rule), and consumes no further argument
+**   ~X           an input hole (as in beam_fmt): that position must be
+**                exactly equal (=:=) to the given value
+**   [H | T], #{k := V} (maps match when they hold at least those keys)
+** Arguments are consumed in order of appearance in the text. Returns 1 on a
+** match (variables bound), 0 on no match (variables untouched),
+** BEAM_EPATTERN for malformed text, BEAM_EINVAL for a NULL argument.
+** [any, nofail-alloc: matching never allocates]
+*/
+BEAM_API int beam_match(beam_term_t t, const char *pattern, ...);
+BEAM_API int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap);
+
+/* Syntax check for beam_fmt (is_pattern = 0) or beam_match (1) text.
+** Returns 0 if well formed; else BEAM_EPATTERN, with '*pos' the byte offset
+** of the error and '*why' a static description (either may be NULL).
+** On success '*pos' is the number of varargs the text consumes. [any] */
+BEAM_API int beam_syntax_check(const char *text, int is_pattern, size_t *pos,
+                               const char **why);
+
+/* ---- Inspection ([any, nofail] unless said) ---- */
+
+BEAM_API beam_type_t beam_type(beam_term_t t);
+BEAM_API int beam_is_int(beam_term_t t);
+BEAM_API int beam_is_atom(beam_term_t t);
+BEAM_API int beam_is_pid(beam_term_t t);
+BEAM_API int beam_is_ref(beam_term_t t);
+BEAM_API int beam_is_tuple(beam_term_t t);
+BEAM_API int beam_is_binary(beam_term_t t);
+BEAM_API int beam_is_list(beam_term_t t); /* '[]' or a list cell */
+BEAM_API int beam_is_map(beam_term_t t);
+/* 1 if 't' is the atom 'name'. */
+BEAM_API int beam_is(beam_term_t t, const char *atom_name);
+
+/* 0, or BEAM_ETYPE / BEAM_ERANGE (a big integer that does not fit). */
+BEAM_API int beam_get_int(beam_term_t t, int64_t *out);
+BEAM_API int beam_get_float(beam_term_t t, double *out);
+/* The atom's UTF-8 name (lives as long as the runtime), or NULL. */
+BEAM_API const char *beam_atom_name(beam_term_t t);
+/* Elements; out-of-range or wrong type gives an error term. */
+BEAM_API size_t beam_tuple_size(beam_term_t t);
+BEAM_API beam_term_t beam_tuple_get(beam_term_t t, size_t index);
+BEAM_API beam_term_t beam_hd(beam_term_t list);
+BEAM_API beam_term_t beam_tl(beam_term_t list);
+/* Length of a proper list; BEAM_ETYPE for an improper one. */
+BEAM_API int64_t beam_list_length(beam_term_t list);
+/* Bytes of a binary (NULL if not one); '*len' receives the size. */
+BEAM_API const void *beam_binary_data(beam_term_t t, size_t *len);
+BEAM_API size_t beam_map_size(beam_term_t map);
+/* 1 and '*value' set if present, 0 if absent, BEAM_ETYPE if not a map. */
+BEAM_API int beam_map_get(beam_term_t map, beam_term_t key,
+                          beam_term_t *value);
+
+/* ---- Order, equality, hashing (Erlang's semantics) ---- */
+
+/* Total term order: number < atom < reference < fun < port < pid < tuple
+** < map < nil < list < bitstring. Returns <0, 0, >0. 1 == 1.0 compare 0. */
+BEAM_API int beam_compare(beam_term_t a, beam_term_t b);
+/* Exact equality (=:=): 1 =/= 1.0. */
+BEAM_API int beam_equal(beam_term_t a, beam_term_t b);
+/* Hash consistent with beam_equal. */
+BEAM_API uint64_t beam_hash(beam_term_t t);
+
+/* ---- Printing ---- */
+
+/* Print like Erlang's ~p into 'buf' (always NUL-terminated when size > 0).
+** Returns the length the full text would have (as snprintf), so a huge term
+** is cut at 'size' - 1 bytes. Printable lists and binaries show as strings. */
+BEAM_API size_t beam_print(char *buf, size_t size, beam_term_t t);
+/* Print to a FILE* ('stdout' when NULL), at most 'max' bytes (0 = 4096). */
+BEAM_API int beam_fprint(void *file, beam_term_t t, size_t max);
+
+/* ---- Process memory ---- */
+
+/* A point in the current heap to release back to. */
+typedef struct beam_mark {
+  void *chunk;
+  void *top;
+  void *offheap;
+  void *adopted;
+} beam_mark_t;
+
+/* [any] Remember the current heap position. */
+BEAM_API beam_mark_t beam_arena_mark(void);
+/* [any] Free every term built and every message received since 'mark'.
+** Terms from before the mark stay valid; later ones must not be used. A
+** server loop that marks at the top of each iteration and releases at the
+** bottom runs in constant memory. */
+BEAM_API void beam_arena_release(beam_mark_t mark);
+/* [any] Bytes the current heap holds (terms + received messages). */
+BEAM_API size_t beam_arena_bytes(void);
+
+#endif

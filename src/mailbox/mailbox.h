@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** mailbox/mailbox.h: a process's message queue.
+**
+** Two parts (DESIGN-NOTES §4, after the BEAM's outer/inner queues):
+**  - the *outer* queue, where any thread appends: Vyukov's intrusive MPSC
+**    queue. A push is one atomic exchange and one release store, wait-free
+**    and lock-free for senders; per sender, pushes keep their order, which
+**    is Erlang's per-pair FIFO guarantee.
+**  - the *inner* queue, private to the receiver: a singly linked list the
+**    receiver drains the outer queue into. Selective receive walks it with a
+**    pointer to a link field, so a matched message is unlinked in O(1) and
+**    the walk can stop and resume exactly where it was.
+** The inner list reuses each message's 'next' field (relaxed accesses: only
+** the owner touches a drained message).
+*/
+#ifndef BEAM_MAILBOX_MAILBOX_H
+#define BEAM_MAILBOX_MAILBOX_H
+
+#include "../term/heap.h"
+
+typedef _Atomic(beam__msg_t *) beam__link_t;
+
+typedef struct beam__mailbox {
+  /* Written by every sender: its own cache line. */
+  alignas(BEAM_CACHELINE) _Atomic(beam__msg_t *) head;
+  /* Owner only. */
+  alignas(BEAM_CACHELINE) beam__msg_t *tail;
+  beam__msg_t stub;
+  beam__link_t first;  /* inner queue, oldest first */
+  beam__link_t *lastp; /* link field of the inner queue's last message */
+  int64_t inner_len;
+} beam__mailbox_t;
+
+void beam__mailbox_init(beam__mailbox_t *mb);
+/* Free every queued message, outer and inner. Owner only, and only once no
+** sender can still push (after the process's grace period). */
+void beam__mailbox_fini(beam__mailbox_t *mb);
+/* [any] Append; the caller then checks whether the receiver must wake. */
+void beam__mailbox_push(beam__mailbox_t *mb, beam__msg_t *m);
+/* [owner] Move every message the outer queue holds to the inner queue.
+** Returns how many moved. */
+size_t beam__mailbox_drain(beam__mailbox_t *mb);
+/* [owner] True if a sender has pushed (or is pushing) into the outer queue.
+** Sequentially consistent: pairs with the sender's exchange, see proc.c. */
+bool beam__mailbox_outer_busy(beam__mailbox_t *mb);
+/* [owner] Unlink the inner message whose link field is '*pos'. */
+beam__msg_t *beam__mailbox_unlink(beam__mailbox_t *mb, beam__link_t *pos);
+
+static inline beam__msg_t *beam__link_get(beam__link_t *l) {
+  return atomic_load_explicit(l, memory_order_relaxed);
+}
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** receive.c: selective receive with 'after'.
+**
+** One loop serves every flavour (patterns, a match callback, anything):
+**   1. drain the outer queue into the inner list (mailbox.c);
+**   2. walk the inner list from the saved position; the first message any
+**      clause matches is unlinked in O(1), adopted into the heap (no second
+**      copy) and returned with its clause index. Message order wins over
+**      clause order, as in Erlang (M7);
+**   3. nothing matched: with timeout 0, or past the deadline, return
+**      BEAM_ETIMEDOUT having removed nothing (M9); else block (the
+**      scheduler arms the deadline, proc.c explains the wake handshake)
+**      and go to 1. The position is kept, so a message that was rejected
+**      is never looked at again during this receive; only new arrivals are.
+** The deadline counts from entry, not from the last arrival (M8).
+**
+** Ref-receive optimisation (the BEAM's receive marker): beam_make_ref()
+** records where the inner list ended when the ref was made. If every
+** clause holds that ref in a ~t hole, no older message can match, so the
+** walk starts at the mark: a call/reply pair costs O(1) however many
+** unrelated messages are queued. Unlinking the message the mark points past
+** moves the mark back to its predecessor (starting earlier is always safe).
+*/
+#include "../sched/sched.h"
+#include "../term/syntax.h"
+
+#include <limits.h>
+
+#define NO_MATCH INT_MIN
+
+typedef int (*matcher_t)(beam_term_t msg, void *ctx);
+
+static int check_timeout(int64_t timeout) {
+  return timeout >= 0 || timeout == BEAM_INFINITY ? 0 : BEAM_EINVAL;
+}
+
+/* Unlink the message at '*pos', keeping the ref mark valid. */
+static beam__msg_t *take(beam__proc_t *p, beam__link_t *pos) {
+  beam__msg_t *m = beam__link_get(pos);
+  if (p->ref_mark_pos == &m->next)
+    p->ref_mark_pos = pos;
+  return beam__mailbox_unlink(&p->mbox, pos);
+}
+
+static void finish_wait(beam__proc_t *p) {
+  beam__proc_timer_cancel(p);
+  p->deadline_ms = -1;
+  p->ref_mark_id = 0;
+  p->ref_mark_pos = NULL;
+}
+
+static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
+                        void *ctx, beam_term_t *out, bool from_mark) {
+  beam__link_t *pos = from_mark && p->ref_mark_pos ? p->ref_mark_pos
+                                                   : &p->mbox.first;
+  p->deadline_ms =
+      timeout > 0 ? (int64_t) beam__rt_now_ms() + timeout : -1;
+  for (;;) {
+    beam__mailbox_drain(&p->mbox);
+    beam__msg_t *m;
+    while ((m = beam__link_get(pos)) != NULL) {
+      int r = match(m->term, ctx);
+      if (r != NO_MATCH) {
+        if (r < 0) {
+          finish_wait(p);
+          return r;
+        }
+        take(p, pos);
+        beam_term_t t = beam__heap_adopt(&p->heap, m);
+        if (out)
+          *out = t;
+        finish_wait(p);
+        return r;
+      }
+      pos = &m->next;
+    }
+    if (timeout == 0 ||
+        (p->deadline_ms >= 0 &&
+         (int64_t) beam__rt_now_ms() >= p->deadline_ms)) {
+      finish_wait(p);
+      return BEAM_ETIMEDOUT;
+    }
+    beam__proc_switch_out(p, BEAM__Y_WAIT);
+    p = beam__proc_current(); /* the same process, maybe another thread */
+  }
+}
+
+/* ---- Clause lists: "pattern", args..., "pattern", args..., NULL ---- */
+
+typedef struct clauses {
+  const char *first;
+  va_list *args; /* positioned just after 'first' */
+} clauses_t;
+
+static int match_clauses(beam_term_t msg, void *ctx) {
+  clauses_t *c = ctx;
+  va_list ap;
+  va_copy(ap, *c->args);
+  const char *pat = c->first;
+  int index = 0, r = NO_MATCH;
+  while (pat != NULL) {
+    int m = beam__pattern_match(msg, pat, &ap);
+    if (m == 1) {
+      r = index;
+      break;
+    }
+    if (m < 0) {
+      r = m;
+      break;
+    }
+    pat = va_arg(ap, const char *);
+    index++;
+  }
+  va_end(ap);
+  return r;
+}
+
+/* Validate every clause before looking at any message (a malformed
+** pattern is an error even when the mailbox is empty), and find out
+** whether every clause needs the ref this process made last. */
+static int check_clauses(beam__proc_t *p, const char *first, va_list *args,
+                         bool *from_mark) {
+  va_list ap;
+  va_copy(ap, *args);
+  const char *pat = first;
+  int rc = 0;
+  bool all_ref = p->ref_mark_id != 0;
+  while (pat != NULL) {
+    bool has_ref = false;
+    rc = beam__pattern_args(pat, &ap, p->ref_mark_id, &has_ref);
+    if (rc < 0)
+      break;
+    all_ref = all_ref && has_ref;
+    pat = va_arg(ap, const char *);
+  }
+  va_end(ap);
+  *from_mark = rc == 0 && all_ref;
+  return rc;
+}
+
+int beam_receive(int64_t timeout_ms, const char *pattern, ...) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  if (check_timeout(timeout_ms) < 0 || pattern == NULL)
+    return BEAM_EINVAL;
+  va_list ap;
+  va_start(ap, pattern);
+  bool from_mark = false;
+  int rc = check_clauses(p, pattern, &ap, &from_mark);
+  if (rc == 0) {
+    clauses_t c = {pattern, &ap};
+    rc = receive_loop(p, timeout_ms, match_clauses, &c, NULL, from_mark);
+  }
+  va_end(ap);
+  return rc;
+}
+
+static int match_any(beam_term_t msg, void *ctx) {
+  (void) msg;
+  (void) ctx;
+  return 0;
+}
+
+int beam_receive_any(int64_t timeout_ms, beam_term_t *msg) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  if (check_timeout(timeout_ms) < 0)
+    return BEAM_EINVAL;
+  return receive_loop(p, timeout_ms, match_any, NULL, msg, false);
+}
+
+typedef struct user_match {
+  beam_match_fn_t fn;
+  void *ctx;
+} user_match_t;
+
+static int match_user(beam_term_t msg, void *ctx) {
+  user_match_t *u = ctx;
+  int r = u->fn(msg, u->ctx);
+  return r > 0 ? r : NO_MATCH;
+}
+
+int beam_receive_fn(int64_t timeout_ms, beam_match_fn_t match, void *ctx,
+                    beam_term_t *msg) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  if (check_timeout(timeout_ms) < 0 || match == NULL)
+    return BEAM_EINVAL;
+  user_match_t u = {match, ctx};
+  return receive_loop(p, timeout_ms, match_user, &u, msg, false);
+}
+
+int64_t beam_mailbox_len(void) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  beam__mailbox_drain(&p->mbox);
+  return p->mbox.inner_len;
+}

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** proc.c: spawn, exit, send, and the small process primitives.
+**
+** Waking a receiver without losing a wake-up. A sender pushes its message
+** and then looks at the receiver's state; a receiver that found nothing
+** switches to its scheduler, which stores WAITING and then looks at the
+** mailbox again (sched.c, commit_wait). Both the sender's exchange + state
+** load and the scheduler's state store + mailbox load are seq_cst, so in
+** the single total order at least one side sees the other:
+**   - the sender sees WAITING and moves it to RUNNABLE with a CAS, or
+**   - the scheduler sees the message and does that CAS itself.
+** If both see each other, the CAS lets exactly one enqueue the process. A
+** timer racing with a sender uses the same CAS. A process that is RUNNING
+** needs no wake: it will look at its mailbox before it blocks.
+**
+** Exit: the process switches to its scheduler for the last time
+** (BEAM__Y_EXIT); the scheduler frees what the process owned, removes its
+** pid from the table and retires the descriptor (qsbr.c). A sender that
+** resolved the pid just before that can still push; its message is freed
+** when the descriptor is reclaimed.
+**
+** Spawn copies the argument into one message block (the same deep copy as
+** a send), which the child adopts into its heap when it first runs: the
+** parent can release its own copy at once.
+*/
+#include "../sched/sched.h"
+
+/* ---- Entry and exit ---- */
+
+static void proc_entry(void) {
+  beam__ctx_started();
+  beam__proc_t *p = beam__proc_current();
+  beam_term_t arg = p->arg_term;
+  if (p->arg) {
+    arg = beam__heap_adopt(&p->heap, p->arg);
+    p->arg = NULL;
+  }
+  p->fn(arg);
+  beam_exit(beam__am_normal);
+}
+
+void beam__proc_switch_out(beam__proc_t *p, uint32_t reason) {
+  p->yield_reason = reason;
+  beam__ctx_switch(&p->ctx, &p->sched->ctx, reason == BEAM__Y_EXIT);
+}
+
+void beam_exit(beam_term_t reason) {
+  beam__proc_t *p = beam__proc_current();
+  if (p == NULL) {
+    fputs("cbeam: beam_exit() called outside a process; aborting\n", stderr);
+    abort();
+  }
+  (void) reason; /* exit signals to links and monitors: issue #4 */
+  beam__proc_switch_out(p, BEAM__Y_EXIT);
+  BEAM_PANIC("a finished process was resumed");
+}
+
+void beam__proc_cleanup(beam__proc_t *p) {
+  atomic_store_explicit(&p->state, BEAM__P_EXITING, memory_order_seq_cst);
+  beam__ptab_remove(p);
+  beam__heap_fini(&p->heap);
+  if (p->arg) {
+    beam__msg_free(p->arg);
+    p->arg = NULL;
+  }
+  beam__ctx_fini(&p->ctx);
+  atomic_fetch_sub_explicit(&beam__rt.process_count, 1, memory_order_relaxed);
+  if (p->pid.raw == beam__rt.first_pid.raw) {
+    atomic_store(&beam__rt.stopping, true);
+    beam__sched_wake_all();
+  }
+}
+
+void beam__proc_reclaim(beam__sched_t *s, beam__proc_t *p) {
+  beam__mailbox_fini(&p->mbox);
+  beam__stack_free(s, p);
+}
+
+/* ---- Spawn ---- */
+
+int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
+                     const beam_spawn_opts_t *opts, beam_pid_t *out) {
+  size_t stack = opts ? opts->stack_size : 0;
+  unsigned flags = opts ? opts->flags : 0;
+  if (fn == NULL || (flags & ~(unsigned) BEAM_SPAWN_PINNED) ||
+      (stack != 0 && (stack < 16384 || stack > ((size_t) 1 << 30))))
+    return BEAM_EINVAL;
+  if (beam_is_error(arg))
+    return beam_term_error(arg);
+  if (stack == beam__rt.stack_size)
+    stack = 0;
+  size_t n = atomic_fetch_add_explicit(&beam__rt.process_count, 1,
+                                       memory_order_relaxed);
+  if (n >= beam__rt.process_limit) {
+    atomic_fetch_sub_explicit(&beam__rt.process_count, 1,
+                              memory_order_relaxed);
+    return BEAM_ESYSLIMIT;
+  }
+  beam__msg_t *argm = NULL;
+  if (!beam__is_immediate(arg)) {
+    int err = 0;
+    argm = beam__msg_new(arg, &err);
+    if (!argm) {
+      atomic_fetch_sub_explicit(&beam__rt.process_count, 1,
+                                memory_order_relaxed);
+      return err;
+    }
+  }
+  beam__proc_t *p = beam__stack_alloc(caller, stack);
+  if (!p) {
+    if (argm)
+      beam__msg_free(argm);
+    atomic_fetch_sub_explicit(&beam__rt.process_count, 1,
+                              memory_order_relaxed);
+    return BEAM_ENOMEM;
+  }
+  beam__mailbox_init(&p->mbox);
+  beam__heap_init(&p->heap);
+  beam__timer_init(&p->timer.t);
+  p->timer.kind = BEAM__TN_PROC;
+  p->fn = fn;
+  p->arg = argm;
+  p->arg_term = arg;
+  p->flags = flags;
+  p->deadline_ms = -1;
+  p->home = caller ? caller : beam__rt.sched[0];
+  p->ref_mark_pos = NULL;
+  beam__ctx_make(&p->ctx, proc_entry);
+  atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
+  beam__ptab_insert(p, out);
+  beam__sched_ready(beam__tls()->sched == caller ? caller : NULL, p, false);
+  return 0;
+}
+
+int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
+                   const beam_spawn_opts_t *opts, beam_pid_t *pid) {
+  beam__proc_t *self = beam__proc_current();
+  if (!self)
+    return BEAM_ENOTPROC;
+  if (pid == NULL)
+    return BEAM_EINVAL;
+  return beam__proc_spawn(self->sched, fn, arg, opts, pid);
+}
+
+int beam_spawn(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid) {
+  return beam_spawn_opt(fn, arg, NULL, pid);
+}
+
+/* ---- Messages ---- */
+
+bool beam__proc_wake(beam__proc_t *p, uint32_t from) {
+  uint32_t expected = from;
+  return atomic_compare_exchange_strong_explicit(
+      &p->state, &expected, BEAM__P_RUNNABLE, memory_order_seq_cst,
+      memory_order_relaxed);
+}
+
+static void deliver(beam__sched_t *s, beam__proc_t *p, beam__msg_t *m) {
+  beam__mailbox_push(&p->mbox, m);
+  if (atomic_load_explicit(&p->state, memory_order_seq_cst) ==
+          BEAM__P_WAITING &&
+      beam__proc_wake(p, BEAM__P_WAITING))
+    beam__sched_ready(s, p, true);
+}
+
+void beam__proc_deliver(beam_pid_t pid, beam__msg_t *m) {
+  beam__proc_t *p = beam__ptab_lookup(pid);
+  if (!p) {
+    beam__msg_free(m);
+    return;
+  }
+  deliver(beam__sched_current(), p, m);
+}
+
+int beam_send(beam_pid_t to, beam_term_t msg) {
+  beam__proc_t *self = beam__proc_current();
+  if (!self)
+    return BEAM_ENOTPROC;
+  if (beam_is_error(msg))
+    return beam_term_error(msg);
+  if (beam_is_error(to))
+    return beam_term_error(to);
+  if (!beam__is_pid(to))
+    return BEAM_EINVAL;
+  beam__proc_t *p = beam__ptab_lookup(to);
+  if (!p)
+    return 0; /* a dead pid: dropped silently, as in Erlang (M2) */
+  int err = 0;
+  beam__msg_t *m = beam__msg_new(msg, &err);
+  if (!m)
+    return err;
+  m->from = self->pid;
+  deliver(self->sched, p, m);
+  return 0;
+}
+
+/* ---- Small primitives ---- */
+
+beam_pid_t beam_self(void) {
+  beam__proc_t *p = beam__proc_current();
+  return p ? p->pid : beam_error_term(BEAM_ENOTPROC);
+}
+
+int beam_is_alive(beam_pid_t pid) {
+  if (!beam__is_pid(pid))
+    return beam_is_error(pid) ? beam_term_error(pid) : BEAM_EINVAL;
+  return beam__ptab_alive(pid) ? 1 : 0;
+}
+
+int beam_yield(void) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  beam__proc_switch_out(p, BEAM__Y_YIELD);
+  return 0;
+}
+
+int beam_sleep(int64_t ms) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  if (ms < 0)
+    return BEAM_EINVAL;
+  if (ms == 0)
+    return beam_yield();
+  p->deadline_ms = (int64_t) beam__rt_now_ms() + ms;
+  while ((int64_t) beam__rt_now_ms() < p->deadline_ms)
+    beam__proc_switch_out(p, BEAM__Y_SLEEP);
+  beam__proc_timer_cancel(p);
+  p->deadline_ms = -1;
+  return 0;
+}
+
+beam_term_t beam_make_ref(void) {
+  uint64_t id = beam__ref_next_id() << BEAM__REF_SCHED_BITS;
+  beam_term_t ref = beam__ref_make(id);
+  beam__proc_t *p = beam__proc_current();
+  if (p && !beam_is_error(ref)) {
+    /* Messages already in the inner queue cannot hold this new ref. */
+    p->ref_mark_id = id;
+    p->ref_mark_pos = p->mbox.lastp;
+  }
+  return ref;
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** proc/proc.h: the process descriptor and the process-side primitives.
+**
+** Where a process lives: its descriptor sits at the top of its own stack
+** slot (stack.c), just above the stack. A new process therefore touches one
+** page for both, which is what makes a million idle processes cost ~4 KiB
+** each, and a reused slot is warm in cache.
+**
+** States ('state', atomic) and who may change them:
+**   RUNNING   set by the scheduler that runs it.
+**   WAITING   blocked in receive: a sender or its timer may wake it.
+**   SLEEPING  blocked in sleep: only its timer may wake it.
+**   RUNNABLE  on exactly one run queue.
+**   EXITING   finished; its pid no longer resolves.
+** WAITING/SLEEPING -> RUNNABLE is a CAS, so of the sender and the timer that
+** race to wake a process exactly one enqueues it.
+**
+** The descriptor is freed (its slot recycled) only after a grace period
+** (qsbr.c): a sender that looked the pid up just before the exit may still
+** push into the mailbox, and messages it leaves are freed at reclamation.
+**
+** Fields are grouped by who touches them.
+*/
+#ifndef BEAM_PROC_PROC_H
+#define BEAM_PROC_PROC_H
+
+#include "../mailbox/mailbox.h"
+#include "../timer/wheel.h"
+#include "ctx.h"
+
+struct beam__sched;
+
+enum beam__pstate {
+  BEAM__P_RUNNING = 0,
+  BEAM__P_RUNNABLE,
+  BEAM__P_WAITING,
+  BEAM__P_SLEEPING,
+  BEAM__P_EXITING,
+};
+
+/* Why a process switched back to its scheduler. */
+enum beam__yield {
+  BEAM__Y_YIELD = 1, /* still runnable: back of the queue */
+  BEAM__Y_WAIT,      /* receive: block until a message or the deadline */
+  BEAM__Y_SLEEP,     /* sleep: block until the deadline */
+  BEAM__Y_EXIT,      /* done */
+};
+
+/* Timer nodes: a process's own timeout, or a send_after (timers.c). */
+enum beam__tnode_kind { BEAM__TN_PROC = 1, BEAM__TN_SENDAFTER = 2 };
+typedef struct beam__tnode {
+  beam__timer_t t;
+  uint32_t kind;
+} beam__tnode_t;
+
+/* Low bits of a ref id: 0 for beam_make_ref, 1 + scheduler index for a
+** send_after timer ref (so cancel_timer finds the wheel that holds it). */
+#define BEAM__REF_SCHED_BITS 10
+
+/* Internal flags ('pflags'). */
+enum beam__pflags {
+  BEAM__PF_CANARY = 1u << 0, /* slot has no guard page: check the canary */
+};
+
+typedef struct beam__proc {
+  /* ---- Shared with other threads ---- */
+  beam__mailbox_t mbox;   /* senders push (its own cache lines) */
+  _Atomic uint32_t state; /* enum beam__pstate */
+  uint32_t flags;         /* BEAM_SPAWN_* (immutable after spawn) */
+  beam_pid_t pid;         /* immutable */
+
+  /* ---- The scheduler running it, or the process itself ---- */
+  beam__ctx_t ctx;
+  struct beam__sched *sched; /* scheduler now running it (or last) */
+  struct beam__sched *home;  /* pinned processes: their scheduler */
+  struct beam__proc *link;   /* global run queue / retire list */
+  uint32_t yield_reason;     /* enum beam__yield */
+  uint32_t stack_class;      /* stack.c size class */
+  uint32_t pflags;           /* BEAM__PF_* */
+  uint64_t retire_epoch;     /* qsbr.c */
+
+  /* ---- The process itself ---- */
+  beam__heap_t heap;
+  beam_fn_t fn;
+  beam__msg_t *arg; /* the spawn argument until the process adopts it */
+  beam_term_t arg_term;          /* ... or the argument if immediate */
+  int64_t deadline_ms;           /* of the current wait; -1 = none */
+  beam__tnode_t timer;           /* receive/sleep timeout */
+  struct beam__sched *timer_sched; /* wheel that holds 'timer', or NULL */
+  uint64_t ref_mark_id;          /* newest ref made since the last receive */
+  beam__link_t *ref_mark_pos;    /* inner-queue position when it was made */
+} beam__proc_t;
+
+/* The running process, or NULL on a plain thread / the scheduler stack. */
+beam__proc_t *beam__proc_current(void);
+
+/* Switch to the scheduler with 'reason'; returns when resumed (never for
+** BEAM__Y_EXIT). [proc] */
+void beam__proc_switch_out(beam__proc_t *p, uint32_t reason);
+
+/* [sched] Make 'p' (state WAITING/SLEEPING) runnable if 'from' matches;
+** returns true if this call did it. */
+bool beam__proc_wake(beam__proc_t *p, uint32_t from);
+
+/* [sched] Deliver a message block to 'pid' (drops it if dead). */
+void beam__proc_deliver(beam_pid_t pid, beam__msg_t *m);
+
+/* Create a process (runtime internal: used by beam_spawn and beam_run).
+** 'caller' is the scheduler creating it (may be NULL at boot). */
+int beam__proc_spawn(struct beam__sched *caller, beam_fn_t fn,
+                     beam_term_t arg, const beam_spawn_opts_t *opts,
+                     beam_pid_t *out);
+/* [sched] Free everything a finished process owned except its descriptor
+** and stack slot (which wait for the grace period). */
+void beam__proc_cleanup(beam__proc_t *p);
+/* Free the descriptor's leftovers and its slot (after the grace period,
+** or at shutdown for processes that never finished). */
+void beam__proc_reclaim(struct beam__sched *s, beam__proc_t *p);
+
+#endif

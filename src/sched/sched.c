@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** sched.c: the scheduler loop, and booting and stopping the runtime.
+**
+** One iteration of a scheduler, as numbered steps (docs/design.md says the
+** same in prose):
+**   1. Quiescent point: publish the reclamation epoch; free descriptors of
+**      processes that died more than a grace period ago (qsbr.c).
+**   2. If a timer of this scheduler is due, fire it (timers.c): woken
+**      processes go to this run queue.
+**   3. Pick a process: every 61st tick the global queue first (so nothing
+**      parked there starves), then 'runnext', the local ring, the global
+**      queue, pinned processes, and finally stealing (find_work), which may
+**      park the thread until work or the next timer.
+**   4. Switch to it. When it switches back, act on why (proc.h): requeue a
+**      yield at the tail (FIFO), commit a wait or a sleep, or finish an
+**      exit. All of this runs on the scheduler's own stack: a process's
+**      state is published only once nothing runs on its stack any more.
+**
+** Boot: beam_run() makes N schedulers, spawns the first process onto the
+** global queue, runs scheduler 0 on the calling thread and the others on
+** new threads. When the first process ends, 'stopping' is set and every
+** scheduler leaves its loop at the next iteration; the caller joins them
+** and frees every remaining process, message, timer and stack.
+*/
+#include "sched.h"
+
+#include <unistd.h>
+
+beam__rt_t beam__rt = {
+    .gq_lock = PTHREAD_MUTEX_INITIALIZER,
+    .idle_lock = PTHREAD_MUTEX_INITIALIZER,
+};
+
+beam__sched_t *beam__sched_current(void) {
+  return beam__tls()->sched;
+}
+
+beam__proc_t *beam__proc_current(void) {
+  beam__sched_t *s = beam__tls()->sched;
+  return s ? s->current : NULL;
+}
+
+static uint32_t rand_next(beam__sched_t *s) {
+  uint32_t x = s->rand;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return s->rand = x;
+}
+
+/* ---- Readying processes ---- */
+
+static void push_pinned(beam__sched_t *home, beam__proc_t *p) {
+  p->link = NULL;
+  pthread_mutex_lock(&home->plock);
+  if (home->pinned_tail)
+    home->pinned_tail->link = p;
+  else
+    home->pinned_head = p;
+  home->pinned_tail = p;
+  atomic_store_explicit(&home->has_pinned, true, memory_order_seq_cst);
+  pthread_mutex_unlock(&home->plock);
+}
+
+static beam__proc_t *pop_pinned(beam__sched_t *s) {
+  if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire))
+    return NULL;
+  pthread_mutex_lock(&s->plock);
+  beam__proc_t *p = s->pinned_head;
+  if (p) {
+    s->pinned_head = p->link;
+    if (!s->pinned_head)
+      s->pinned_tail = NULL;
+  }
+  atomic_store_explicit(&s->has_pinned, s->pinned_head != NULL,
+                        memory_order_relaxed);
+  pthread_mutex_unlock(&s->plock);
+  return p;
+}
+
+void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
+  if (BEAM_UNLIKELY(p->flags & BEAM_SPAWN_PINNED)) {
+    push_pinned(p->home, p);
+    if (p->home != s)
+      beam__sched_unpark(p->home);
+    return;
+  }
+  if (s == NULL) {
+    beam__gq_push(p);
+  } else if (next) {
+    beam__runq_push_next(s, p);
+  } else {
+    beam__runq_push(s, p);
+  }
+  if (beam__rt.nsched > 1) {
+    /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
+    atomic_thread_fence(memory_order_seq_cst);
+    beam__sched_wakep();
+  }
+}
+
+/* ---- Finding work ---- */
+
+static beam__proc_t *steal_round(beam__sched_t *s, bool take_next) {
+  unsigned n = beam__rt.nsched;
+  unsigned start = rand_next(s) % n;
+  for (unsigned i = 0; i < n; i++) {
+    beam__sched_t *v = beam__rt.sched[(start + i) % n];
+    if (v == s)
+      continue;
+    beam__proc_t *p = beam__runq_steal(s, v, take_next);
+    if (p)
+      return p;
+  }
+  return NULL;
+}
+
+static void stop_spinning(beam__sched_t *s, bool found) {
+  if (!s->spinning)
+    return;
+  s->spinning = false;
+  if (atomic_fetch_sub_explicit(&beam__rt.nspinning, 1,
+                                memory_order_seq_cst) == 1 &&
+      found)
+    beam__sched_wakep(); /* the last spinner found work: fan out */
+}
+
+beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
+  while (!atomic_load_explicit(&beam__rt.stopping, memory_order_relaxed)) {
+    beam__proc_t *p;
+    if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+        beam__rt_now_ms())
+      beam__timers_run(s);
+    if ((p = beam__runq_get(s)) || (p = beam__gq_get(s)) ||
+        (p = pop_pinned(s))) {
+      stop_spinning(s, true);
+      return p;
+    }
+    if (beam__rt.nsched > 1) {
+      if (!s->spinning) {
+        int busy = (int) beam__rt.nsched -
+                   atomic_load_explicit(&beam__rt.npidle, memory_order_relaxed);
+        if (2 * atomic_load_explicit(&beam__rt.nspinning,
+                                     memory_order_relaxed) < busy) {
+          s->spinning = true;
+          atomic_fetch_add_explicit(&beam__rt.nspinning, 1,
+                                    memory_order_seq_cst);
+        }
+      }
+      if (s->spinning) {
+        for (int round = 0; round < 4; round++) {
+          if ((p = steal_round(s, round == 3))) {
+            stop_spinning(s, true);
+            return p;
+          }
+        }
+      }
+    }
+    stop_spinning(s, false);
+    beam__qsbr_quiescent(s);
+    beam__sched_park(s, atomic_load_explicit(&s->timer_next,
+                                             memory_order_relaxed));
+  }
+  return NULL;
+}
+
+/* ---- Running a process ---- */
+
+static void commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st) {
+  if (p->deadline_ms >= 0 && p->timer_sched == NULL)
+    beam__proc_timer_arm(s, p);
+  /* seq_cst: the store half of the handshake with senders (proc.c). */
+  atomic_store_explicit(&p->state, st, memory_order_seq_cst);
+  bool wake = st == BEAM__P_WAITING && beam__mailbox_outer_busy(&p->mbox);
+  /* The timer may have fired while the process was still RUNNING (woken by
+  ** a message that did not match): its CAS failed and it is gone. Timers
+  ** fire only at or after the deadline, so the clock tells. */
+  if (!wake && p->deadline_ms >= 0 &&
+      beam__rt_now_ms() >= (uint64_t) p->deadline_ms)
+    wake = true;
+  if (wake && beam__proc_wake(p, st))
+    beam__sched_ready(s, p, false);
+}
+
+static void run(beam__sched_t *s, beam__proc_t *p) {
+  beam__tls_t *tls = beam__tls();
+  s->current = p;
+  p->sched = s;
+  tls->heap = &p->heap;
+  atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
+  beam__ctx_switch(&s->ctx, &p->ctx, false);
+  tls->heap = NULL;
+  s->current = NULL;
+  switch (p->yield_reason) {
+  case BEAM__Y_YIELD:
+    beam__stack_check(p);
+    atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
+    beam__sched_ready(s, p, false);
+    break;
+  case BEAM__Y_WAIT:
+    beam__stack_check(p);
+    commit_wait(s, p, BEAM__P_WAITING);
+    break;
+  case BEAM__Y_SLEEP:
+    beam__stack_check(p);
+    commit_wait(s, p, BEAM__P_SLEEPING);
+    break;
+  case BEAM__Y_EXIT:
+    beam__stack_check(p);
+    beam__proc_cleanup(p);
+    beam__qsbr_retire(s, p);
+    break;
+  default:
+    BEAM_PANIC("bad yield reason %u", p->yield_reason);
+  }
+}
+
+static void loop(beam__sched_t *s) {
+  for (;;) {
+    beam__qsbr_quiescent(s);
+    if (BEAM_UNLIKELY(atomic_load_explicit(&beam__rt.stopping,
+                                           memory_order_relaxed)))
+      return;
+    if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) !=
+            UINT64_MAX &&
+        atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+            beam__rt_now_ms())
+      beam__timers_run(s);
+    beam__proc_t *p = NULL;
+    if (++s->tick % 61 == 0)
+      p = beam__gq_get(s);
+    if (!p)
+      p = beam__runq_get(s);
+    if (!p)
+      p = pop_pinned(s);
+    if (!p)
+      p = beam__sched_find_work(s);
+    if (p)
+      run(s, p);
+  }
+}
+
+/* ---- Boot and shutdown ---- */
+
+static void *thread_main(void *arg) {
+  beam__sched_t *s = arg;
+  beam__tls()->sched = s;
+  beam__ctx_init_thread(&s->ctx);
+  beam__stack_thread_init(s);
+  beam__qsbr_online(s);
+  loop(s);
+  beam__qsbr_offline(s);
+  beam__stack_thread_fini(s);
+  beam__tls()->sched = NULL;
+  return NULL;
+}
+
+static void free_scheds(unsigned n) {
+  for (unsigned i = 0; i < n; i++) {
+    beam__sched_t *s = beam__rt.sched[i];
+    beam__timers_fini(s);
+    pthread_mutex_destroy(&s->tlock);
+    pthread_mutex_destroy(&s->plock);
+    free(s);
+  }
+  beam__free(beam__rt.sched);
+  beam__rt.sched = NULL;
+  beam__rt.nsched = 0;
+}
+
+static int make_scheds(unsigned n) {
+  beam__rt.sched = beam__calloc(n, sizeof *beam__rt.sched);
+  if (!beam__rt.sched)
+    return BEAM_ENOMEM;
+  for (unsigned i = 0; i < n; i++) {
+    beam__sched_t *s = NULL;
+    if (posix_memalign((void **) &s, BEAM_CACHELINE, sizeof *s) != 0) {
+      beam__rt.nsched = i;
+      free_scheds(i);
+      return BEAM_ENOMEM;
+    }
+    memset(s, 0, sizeof *s);
+    s->id = i;
+    s->rand = 0x9e3779b9u * (i + 1);
+    pthread_mutex_init(&s->tlock, NULL);
+    pthread_mutex_init(&s->plock, NULL);
+    beam__rt.sched[i] = s;
+    beam__rt.nsched = i + 1;
+    if (beam__timers_init(s), s->tmap == NULL) {
+      free_scheds(i + 1);
+      return BEAM_ENOMEM;
+    }
+  }
+  return 0;
+}
+
+/* Free what every process still owns (processes that never finished, and
+** the dead ones still waiting for their grace period). */
+static void reap_all(void) {
+  for (unsigned i = 0; i < beam__rt.nsched; i++)
+    beam__qsbr_drain_all(beam__rt.sched[i]);
+  for (uint64_t i = 0; i <= beam__rt.ptab_mask; i++) {
+    beam__proc_t *p = atomic_load_explicit(&beam__rt.ptab[i].proc,
+                                           memory_order_acquire);
+    if (!p)
+      continue;
+    beam__proc_timer_cancel(p);
+    beam__proc_cleanup(p);
+    beam__proc_reclaim(NULL, p);
+  }
+  atomic_store(&beam__rt.process_count, 0);
+}
+
+static size_t default_stack(void) {
+#if defined(BEAM_ASAN) || defined(BEAM_TSAN)
+  return (size_t) 128 << 10; /* sanitizers' frames are much larger */
+#else
+  return (size_t) 64 << 10;
+#endif
+}
+
+int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
+  beam_config_t c = {0};
+  if (cfg)
+    c = *cfg;
+  if (fn == NULL)
+    return BEAM_EINVAL;
+  if (beam_is_error(arg))
+    return beam_term_error(arg);
+  if (beam__tls()->sched != NULL)
+    return BEAM_EBUSY;
+  long online = sysconf(_SC_NPROCESSORS_ONLN);
+  unsigned n = c.schedulers ? c.schedulers : (unsigned) (online > 0 ? online : 1);
+  size_t limit = c.process_limit ? c.process_limit : (size_t) 1 << 20;
+  if (n > 1023 || limit > 134217727 || limit < 1 ||
+      (c.stack_size != 0 && c.stack_size < 16384) ||
+      c.stack_size > ((size_t) 1 << 30))
+    return BEAM_EINVAL;
+  bool expected = false;
+  if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
+    return BEAM_EBUSY;
+
+  int rc = beam__atoms_init();
+  if (rc == 0 && c.atom_limit)
+    rc = beam__atoms_set_limit(c.atom_limit);
+  beam__rt.process_limit = limit;
+  beam__rt.stack_size = c.stack_size ? c.stack_size : default_stack();
+  beam__rt.start_ns = beam__now_ns();
+  atomic_store(&beam__rt.stopping, false);
+  atomic_store(&beam__rt.epoch, 1);
+  atomic_store(&beam__rt.process_count, 0);
+  atomic_store(&beam__rt.npidle, 0);
+  atomic_store(&beam__rt.nspinning, 0);
+  if (rc == 0)
+    rc = beam__ptab_init(limit);
+  if (rc == 0)
+    rc = beam__stack_init(beam__rt.stack_size);
+  if (rc == 0)
+    rc = make_scheds(n);
+  if (rc != 0)
+    goto fail;
+
+  beam__sched_t *s0 = beam__rt.sched[0];
+  beam__tls()->sched = s0; /* spawn below sees a scheduler */
+  rc = beam__proc_spawn(NULL, fn, arg, NULL, &beam__rt.first_pid);
+  beam__tls()->sched = NULL;
+  if (rc != 0) {
+    free_scheds(n);
+    goto fail;
+  }
+  unsigned started = 1;
+  for (; started < n; started++) {
+    beam__sched_t *s = beam__rt.sched[started];
+    if (pthread_create(&s->thread, NULL, thread_main, s) != 0)
+      break;
+  }
+  if (started < n) {
+    /* Could not start every thread: run with fewer, as a smaller config. */
+    for (unsigned i = started; i < n; i++)
+      atomic_store(&beam__rt.sched[i]->qsbr_epoch, 0);
+  }
+  thread_main(s0);
+  for (unsigned i = 1; i < started; i++)
+    pthread_join(beam__rt.sched[i]->thread, NULL);
+
+  reap_all();
+  free_scheds(n);
+  beam__stack_fini();
+  beam__ptab_fini();
+  atomic_store(&beam__rt.running, false);
+  return 0;
+
+fail:
+  beam__stack_fini();
+  beam__ptab_fini();
+  atomic_store(&beam__rt.running, false);
+  return rc;
+}
+
+size_t beam_process_count(void) {
+  return atomic_load_explicit(&beam__rt.process_count, memory_order_relaxed);
+}
+
+size_t beam_process_limit(void) {
+  return beam__rt.process_limit ? beam__rt.process_limit : (size_t) 1 << 20;
+}
+
+unsigned beam_scheduler_count(void) {
+  return atomic_load(&beam__rt.running) ? beam__rt.nsched : 0;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** sched/sched.h: schedulers and the runtime's global state.
+**
+** Glossary (after Go's proc.go): a *scheduler* is one OS thread with its
+** own run queue, timer wheel and stack cache; a *process* runs on whichever
+** scheduler dequeued it. The runtime ('beam__rt') holds what all schedulers
+** share: the global run queue, the idle list, the spinning count, the
+** process table and the reclamation epoch.
+*/
+#ifndef BEAM_SCHED_SCHED_H
+#define BEAM_SCHED_SCHED_H
+
+#include <pthread.h>
+
+#include "../proc/proc.h"
+#include "../timer/wheel.h"
+
+#define BEAM__RUNQ_SIZE 256
+
+/* Go's per-P ring: owner pushes at 'tail', owner and thieves take at 'head'
+** with a CAS. 'runnext' holds the process most recently woken by this
+** scheduler, run next so a message ping-pong stays on one core. */
+typedef struct beam__runq {
+  alignas(BEAM_CACHELINE) _Atomic uint32_t head;
+  alignas(BEAM_CACHELINE) _Atomic uint32_t tail;
+  _Atomic(beam__proc_t *) runnext;
+  _Atomic(beam__proc_t *) ring[BEAM__RUNQ_SIZE];
+} beam__runq_t;
+
+typedef struct beam__sendafter beam__sendafter_t;
+
+#define BEAM__STACK_CACHE 64
+
+typedef struct beam__sched {
+  unsigned id;
+  pthread_t thread;
+  beam__ctx_t ctx;          /* the scheduler loop's own context */
+  beam__proc_t *current;    /* process running now, or NULL */
+  uint64_t tick;            /* schedules done (for the 1-in-61 global check) */
+  uint32_t rand;            /* xorshift state for victim choice */
+  bool spinning;            /* counted in rt.nspinning */
+
+  beam__runq_t runq;
+
+  /* Timers: the wheel is filled by this scheduler and fired by it; other
+  ** schedulers take 'tlock' only to cancel a timer of a process that moved. */
+  pthread_mutex_t tlock;
+  beam__wheel_t wheel;
+  _Atomic uint64_t timer_next; /* earliest deadline (ms), a hint */
+  beam__sendafter_t **tmap;    /* send_after timers by ref id (under tlock) */
+  size_t tmap_mask, tmap_count;
+
+  /* Pinned processes woken by other threads (under 'plock'). */
+  pthread_mutex_t plock;
+  beam__proc_t *pinned_head, *pinned_tail;
+  _Atomic bool has_pinned;
+
+  /* Parking. */
+  _Atomic uint32_t park_word;
+  struct beam__sched *idle_next;
+  bool idle; /* on rt.idle (under rt.idle_lock) */
+
+  /* Reclamation (qsbr.c). */
+  alignas(BEAM_CACHELINE) _Atomic uint64_t qsbr_epoch; /* 0 = offline */
+  beam__proc_t *limbo_head, *limbo_tail;
+  size_t limbo_count;
+
+  /* Warm stacks of the default class (stack.c). */
+  void *stack_cache[BEAM__STACK_CACHE];
+  unsigned stack_cached;
+
+  /* Per-scheduler alternate signal stack for overflow reports. */
+  void *altstack;
+} beam__sched_t;
+
+typedef struct beam__ptab_entry {
+  _Atomic(beam__proc_t *) proc;
+  _Atomic uint64_t pid; /* raw pid of 'proc', 0 when free */
+} beam__ptab_entry_t;
+
+typedef struct beam__rt {
+  unsigned nsched;
+  beam__sched_t **sched;
+  _Atomic bool running;
+  _Atomic bool stopping;
+  int64_t start_ns;
+
+  /* Global run queue (overflow, boot, foreign wakeups). */
+  pthread_mutex_t gq_lock;
+  beam__proc_t *gq_head, *gq_tail;
+  _Atomic size_t gq_len;
+
+  /* Idle schedulers and spinning count (Go's rule, see sched.c). */
+  pthread_mutex_t idle_lock;
+  beam__sched_t *idle;
+  _Atomic int npidle;
+  _Atomic int nspinning;
+
+  /* Processes. */
+  beam__ptab_entry_t *ptab;
+  uint64_t ptab_mask;
+  unsigned ptab_bits;
+  alignas(BEAM_CACHELINE) _Atomic uint64_t pid_counter;
+  alignas(BEAM_CACHELINE) _Atomic size_t process_count;
+  size_t process_limit;
+  size_t stack_size; /* default usable bytes */
+  beam_pid_t first_pid;
+
+  /* Reclamation. */
+  alignas(BEAM_CACHELINE) _Atomic uint64_t epoch;
+} beam__rt_t;
+
+extern beam__rt_t beam__rt;
+
+/* The scheduler of the calling thread, or NULL. */
+beam__sched_t *beam__sched_current(void);
+
+/* Run queues (runq.c). [owner] unless said. */
+void beam__runq_push(beam__sched_t *s, beam__proc_t *p);
+void beam__runq_push_next(beam__sched_t *s, beam__proc_t *p);
+beam__proc_t *beam__runq_get(beam__sched_t *s);
+/* [any] Take about half of 'victim''s queue into 's'; returns one to run. */
+beam__proc_t *beam__runq_steal(beam__sched_t *s, beam__sched_t *victim,
+                               bool take_next);
+bool beam__runq_empty(beam__sched_t *s);
+void beam__gq_push(beam__proc_t *p);
+beam__proc_t *beam__gq_get(beam__sched_t *s);
+
+/* Make a runnable process run somewhere: on 's' (the waker's scheduler), on
+** its home if pinned, or on the global queue when 's' is NULL. */
+void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next);
+/* Wake an idle scheduler if there is work and nobody spinning (park.c). */
+void beam__sched_wakep(void);
+/* Wake 's' if it is parked (it then leaves the idle list itself). */
+void beam__sched_unpark(beam__sched_t *s);
+/* Wake every scheduler (shutdown). */
+void beam__sched_wake_all(void);
+/* Park 's' until woken or 'deadline_ms' (monotonic ms, UINT64_MAX = none).*/
+void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms);
+beam__proc_t *beam__sched_find_work(beam__sched_t *s);
+
+/* Timers (timer/timers.c). */
+uint64_t beam__rt_now_ms(void);
+void beam__timers_init(beam__sched_t *s);
+void beam__timers_fini(beam__sched_t *s);
+/* [sched] Fire what is due; returns the count. */
+size_t beam__timers_run(beam__sched_t *s);
+/* Arm / cancel a process's own receive or sleep timeout. */
+void beam__proc_timer_arm(beam__sched_t *s, beam__proc_t *p);
+void beam__proc_timer_cancel(beam__proc_t *p);
+
+/* Reclamation (qsbr.c). */
+void beam__qsbr_online(beam__sched_t *s);
+void beam__qsbr_offline(beam__sched_t *s);
+void beam__qsbr_quiescent(beam__sched_t *s);
+void beam__qsbr_retire(beam__sched_t *s, beam__proc_t *p);
+void beam__qsbr_drain_all(beam__sched_t *s);
+
+/* Process table (ptab.c). */
+int beam__ptab_init(size_t limit);
+void beam__ptab_fini(void);
+int beam__ptab_insert(beam__proc_t *p, beam_pid_t *out);
+void beam__ptab_remove(beam__proc_t *p);
+/* [sched] Resolve a pid; valid until the caller's next quiescent point. */
+beam__proc_t *beam__ptab_lookup(beam_pid_t pid);
+bool beam__ptab_alive(beam_pid_t pid);
+
+/* Stacks (stack.c). The slot's top holds the descriptor. */
+int beam__stack_init(size_t default_usable);
+void beam__stack_fini(void);
+/* Returns the top of a fresh slot for 'usable' bytes of stack, or NULL. */
+beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable);
+void beam__stack_free(beam__sched_t *s, beam__proc_t *p);
+void beam__stack_thread_init(beam__sched_t *s);
+void beam__stack_thread_fini(beam__sched_t *s);
+void beam__stack_check(beam__proc_t *p);
+
+#endif

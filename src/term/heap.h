@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** term/heap.h: per-process memory and message blocks.
+**
+** A heap is a chain of bump-allocated chunks owned by one process (or by
+** one plain thread, for terms built outside processes). It is never
+** garbage collected: memory comes back when the process exits
+** (beam__heap_fini) or when the user releases to a mark.
+**
+** A message is one block: a 'beam__msg_t' header followed by a deep copy of
+** the term, made by the sender (DESIGN-NOTES §9: the BEAM's off_heap mode,
+** no receiver lock ever). Receiving *adopts* the block into the receiver's
+** heap, so the term needs no second copy and lives as long as the heap's
+** other terms (or until a release to an earlier mark frees it).
+**
+** Binaries over BEAM__HEAPBIN_MAX bytes live in a 'beam__bin_t' with an
+** atomic reference count. Every REFBIN box (in a heap chunk or in a message
+** block) holds one reference and sits on the 'offheap' list of its heap or
+** block, which is how release, fini and msg_free find the references to
+** drop.
+**
+** Threading: a heap is touched only by its owner. A message block belongs
+** to its sender until pushed, to the mailbox while queued, and to the
+** receiver after adoption; the mailbox's link field 'next' is the only field
+** another thread may read while the block is queued.
+*/
+#ifndef BEAM_TERM_HEAP_H
+#define BEAM_TERM_HEAP_H
+
+#include "term.h"
+
+typedef struct beam__chunk {
+  struct beam__chunk *next; /* older chunk */
+  size_t size;              /* bytes including this header */
+} beam__chunk_t;
+
+/* Shared immutable bytes of a large binary. */
+typedef struct beam__bin {
+  _Atomic size_t refc;
+  size_t size;
+  unsigned char data[];
+} beam__bin_t;
+
+typedef struct beam__heap {
+  beam__chunk_t *chunks;     /* bump chunks, newest first */
+  char *top, *end;           /* free space of chunks[0] */
+  uint64_t *offheap;         /* REFBIN boxes in chunks, newest first */
+  struct beam__msg *adopted; /* received message blocks, newest first */
+  size_t bytes;              /* chunks + adopted blocks, for accounting */
+} beam__heap_t;
+
+typedef struct beam__msg {
+  /* Mailbox link (MPSC queue); after adoption, the 'adopted' chain. */
+  _Atomic(struct beam__msg *) next;
+  beam_term_t term;   /* the root term; its data follows this header */
+  uint64_t *offheap;  /* REFBIN boxes inside this block */
+  size_t size;        /* bytes of the whole block */
+  uint32_t kind;      /* owned by the mailbox/signal layer; 0 = message */
+  uint32_t aux;       /* owned by the mailbox/signal layer */
+  beam_term_t from;   /* owned by the mailbox/signal layer */
+} beam__msg_t;
+
+/* A heap that holds nothing; allocates nothing until first used. */
+void beam__heap_init(beam__heap_t *h);
+/* Free every chunk and adopted message and drop every binary reference. */
+void beam__heap_fini(beam__heap_t *h);
+/* 'words' 8-byte words, 8-aligned; NULL when out of memory. */
+uint64_t *beam__heap_alloc(beam__heap_t *h, size_t words);
+/* The heap terms are built on: the running process's, else this thread's. */
+beam__heap_t *beam__heap_current(void);
+
+/* Deep-copy 't' into a new block ('*err' = BEAM_ENOMEM or the code of an
+** error term on failure, and NULL is returned). 't' must be valid. */
+beam__msg_t *beam__msg_new(beam_term_t t, int *err);
+/* Free an unread block (drops its binary references). */
+void beam__msg_free(beam__msg_t *m);
+/* Move a block into 'h'; returns its term, valid as long as 'h' keeps it. */
+beam_term_t beam__heap_adopt(beam__heap_t *h, beam__msg_t *m);
+
+/* Shared binary reference counting. */
+beam__bin_t *beam__bin_new(size_t size);
+void beam__bin_ref(beam__bin_t *b);
+void beam__bin_unref(beam__bin_t *b);
+
+#endif

@@ -1,0 +1,60 @@
+#!/bin/sh
+# run-all.sh: the body of 'make test'. Runs the unit/api runner, then every
+# example (each checked against examples/NAME.expect: one grep -E pattern
+# per line that must appear in its output), and prints the summed
+# "N passed, N failed, N skipped" line that CI reads.
+# Env: B (build dir), JOBS, VARIANT (plain, asan, tsan, ...).
+set -u
+B=${B:-build/plain}
+JOBS=${JOBS:-2}
+VARIANT=${VARIANT:-plain}
+mult=${BEAM_TEST_TIMEOUT_MULTIPLIER:-1}
+case "$VARIANT" in
+  plain*) ;;
+  *) mult=${BEAM_TEST_TIMEOUT_MULTIPLIER:-4}; export BEAM_TEST_TIMEOUT_MULTIPLIER=$mult
+     export BEAM_TEST_SCALE=${BEAM_TEST_SCALE:-0.1} ;;
+esac
+
+out=$(mktemp); trap 'rm -f "$out"' EXIT
+"$B/tests/unit" -j "$JOBS" | tee "$out"
+last=$(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$out" | tail -n 1)
+if [ -z "$last" ]; then
+  echo "unit runner did not finish"; up=0; uf=1; us=0
+else
+  up=$(echo "$last" | awk '{print $1}'); uf=$(echo "$last" | awk '{print $3}')
+  us=$(echo "$last" | awk '{print $5}')
+fi
+
+ep=0; ef=0
+for src in examples/*.c; do
+  name=$(basename "$src" .c)
+  bin="$B/examples/$name"
+  exp="examples/$name.expect"
+  args=""
+  case "$VARIANT" in
+    plain*) [ -f "examples/$name.args" ] && args=$(cat "examples/$name.args") ;;
+    *) [ -f "examples/$name.args.san" ] && args=$(cat "examples/$name.args.san") ;;
+  esac
+  t0=$(date +%s%N)
+  # shellcheck disable=SC2086
+  timeout $((60 * ${mult%.*})) "$bin" $args > "$out" 2>&1
+  rc=$?
+  ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+  ok=1
+  [ $rc -eq 0 ] || ok=0
+  if [ $ok -eq 1 ] && [ -f "$exp" ]; then
+    while IFS= read -r pat; do
+      [ -z "$pat" ] && continue
+      grep -Eq -- "$pat" "$out" || { ok=0; echo "  missing: $pat"; }
+    done < "$exp"
+  fi
+  if [ $ok -eq 1 ]; then
+    echo "ok   example/$name (${ms} ms)"; ep=$((ep + 1))
+  else
+    echo "FAIL example/$name (exit $rc)"; sed 's/^/  | /' "$out" | tail -n 40; ef=$((ef + 1))
+  fi
+done
+
+p=$((up + ep)); f=$((uf + ef))
+echo "$p passed, $f failed, $us skipped"
+[ "$f" -eq 0 ]
