@@ -58,7 +58,7 @@ typedef struct entry {
 typedef struct table {
   size_t mask;           /* slots - 1 */
   struct table *retired; /* older tables, kept until exit */
-  _Atomic uint32_t slots[];
+  _Atomic uint32_t *slots; /* for dynamic tables, just after the struct */
 } table_t;
 
 /* ---- State ----
@@ -83,10 +83,8 @@ beam_term_t beam__am_normal = AM(0), beam__am_undefined = AM(1),
 static _Atomic(entry_t *) seg0[SEG0];
 static _Atomic(_Atomic(entry_t *) *) segs[NSEGS];
 
-static struct {
-  table_t t;
-  _Atomic uint32_t slots[TABLE0];
-} table0 = {{TABLE0 - 1, NULL}, {0}};
+static _Atomic uint32_t slots0[TABLE0];
+static table_t table0 = {TABLE0 - 1, NULL, slots0};
 
 static _Atomic(table_t *) table;
 static _Atomic size_t count;
@@ -163,9 +161,10 @@ static void slot_put(table_t *t, uint32_t h, uint32_t index) {
 static int grow(void) {
   table_t *old = atomic_load_explicit(&table, memory_order_relaxed);
   size_t n = (old->mask + 1) * 2;
-  table_t *t = beam__calloc(1, sizeof *t + n * sizeof t->slots[0]);
+  table_t *t = beam__calloc(1, sizeof *t + n * sizeof(_Atomic uint32_t));
   if (t == NULL)
     return BEAM_ENOMEM;
+  t->slots = (_Atomic uint32_t *) (void *) (t + 1);
   t->mask = n - 1;
   t->retired = old;
   size_t c = atomic_load_explicit(&count, memory_order_relaxed);
@@ -181,12 +180,12 @@ static void init_once(void) {
     entry_t *e = &static_entries[i];
     e->hash = name_hash(e->name, e->len);
     atomic_store_explicit(&seg0[i], e, memory_order_relaxed);
-    slot_put(&table0.t, e->hash, (uint32_t) i);
+    slot_put(&table0, e->hash, (uint32_t) i);
   }
   atomic_store_explicit(&segs[0], seg0, memory_order_relaxed);
   atomic_store_explicit(&count, NSTATIC, memory_order_relaxed);
   /* pthread_once orders all of the above before any caller returns. */
-  atomic_store_explicit(&table, &table0.t, memory_order_release);
+  atomic_store_explicit(&table, &table0, memory_order_release);
 }
 
 int beam__atoms_init(void) {
@@ -310,7 +309,7 @@ __attribute__((destructor)) static void atoms_free(void) {
     beam__free(entry_at(i));
   for (unsigned k = 1; k < NSEGS; k++)
     beam__free(atomic_load_explicit(&segs[k], memory_order_relaxed));
-  while (t != NULL && t != &table0.t) {
+  while (t != NULL && t != &table0) {
     table_t *older = t->retired;
     beam__free(t);
     t = older;

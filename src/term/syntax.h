@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** term/syntax.h: the pattern interpreter behind beam_match(), for callers
+** that walk several patterns in one varargs list (beam_receive: pattern,
+** its arguments, pattern, its arguments, ..., NULL).
+**
+** A pattern is validated once with beam__pattern_scan(), which also counts
+** the varargs it consumes (one per distinct variable, one per hole, two for
+** ~b). beam__pattern_match() then interprets the text against a term
+** without allocating and always consumes exactly that many arguments from
+** '*ap', match or not, so the caller can go on to the next pattern.
+** Variables are bound only when the whole pattern matches.
+**
+** Limits, all reported by the scan as BEAM_EPATTERN: 16 distinct
+** variables, nesting depth 64, integer literals of 300 digits (use ~t
+** for larger), float literals of 64 characters. Stack use of a match is
+** about 600 bytes plus ~100 bytes per nesting level.
+*/
+#ifndef BEAM_TERM_SYNTAX_H
+#define BEAM_TERM_SYNTAX_H
+
+#include <stdarg.h>
+
+#include "term.h"
+
+#define BEAM__PATTERN_MAX_VARS  16
+#define BEAM__PATTERN_MAX_DEPTH 64
+
+/* 0 if 'pat' is a well-formed pattern ('*nargs' = varargs it consumes),
+** else BEAM_EPATTERN (BEAM_EINVAL for NULL). [any, nofail-alloc] */
+int beam__pattern_scan(const char *pat, size_t *nargs);
+
+/* Match 't' against a pattern already accepted by beam__pattern_scan.
+** Returns 1 (variables bound), 0 (nothing bound) or BEAM_EINVAL (a NULL
+** variable pointer or hole string; nothing bound). Consumes exactly the
+** pattern's varargs from '*ap' in every case. [any, never allocates] */
+int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap);
+
+#endif
