@@ -74,15 +74,18 @@ all: $(LIB_A) $(LIB_SO)
 
 $(B)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_) -c $< -o $@
+	@echo "CC $<"
+	@$(CC) $(CFLAGS_) -c $< -o $@
 
 $(B)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_) -c $< -o $@
+	@echo "AS $<"
+	@$(CC) $(CFLAGS_) -c $< -o $@
 
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "AR $@"
+	@ar rcs $@ $^
 
 $(LIB_SO): $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libcbeam.so.$(SOVERSION) $(LDFLAGS_) -o $@ $^ $(LDLIBS_)
@@ -94,7 +97,8 @@ $(B)/tests/unit: $(TEST_OBJ) $(LIB_A)
 
 $(B)/examples/%: examples/%.c $(LIB_A) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
 
 $(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS_) -o $@ $(BENCH_OBJ) $(LIB_A) $(LDLIBS_)

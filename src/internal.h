@@ -79,8 +79,6 @@ void *beam__malloc(size_t size);
 void *beam__calloc(size_t n, size_t size);
 void *beam__realloc(void *p, size_t size);
 void beam__free(void *p);
-/* Test hook: fail every allocation after 'n' more succeed; -1 disarms. */
-BEAM_API void beam_debug_fail_alloc_after(long n);
 
 /* ---- util/tls.c: the per-OS-thread runtime pointer ----
 ** A process may migrate between OS threads at any yield, and compilers may

@@ -55,7 +55,7 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
   beam__link_t *pos = from_mark && p->ref_mark_pos ? p->ref_mark_pos
                                                    : &p->mbox.first;
   p->deadline_ms =
-      timeout > 0 ? (int64_t) beam__rt_now_ms() + timeout : -1;
+      timeout > 0 ? (int64_t) beam__rt_deadline_ms(timeout) : -1;
   for (;;) {
     beam__mailbox_drain(&p->mbox);
     beam__msg_t *m;

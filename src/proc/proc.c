@@ -224,7 +224,7 @@ int beam_sleep(int64_t ms) {
     return BEAM_EINVAL;
   if (ms == 0)
     return beam_yield();
-  p->deadline_ms = (int64_t) beam__rt_now_ms() + ms;
+  p->deadline_ms = (int64_t) beam__rt_deadline_ms(ms);
   while ((int64_t) beam__rt_now_ms() < p->deadline_ms)
     beam__proc_switch_out(p, BEAM__Y_SLEEP);
   beam__proc_timer_cancel(p);

@@ -63,14 +63,14 @@ void beam__qsbr_offline(beam__sched_t *s) {
 
 void beam__qsbr_quiescent(beam__sched_t *s) {
   uint64_t e = atomic_load_explicit(&beam__rt.epoch, memory_order_seq_cst);
+  /* Our newest retiree needs the epoch to move past its stamp. */
+  if (s->limbo_tail && s->limbo_tail->retire_epoch == e)
+    e = atomic_fetch_add_explicit(&beam__rt.epoch, 1, memory_order_seq_cst) +
+        1;
   if (atomic_load_explicit(&s->qsbr_epoch, memory_order_relaxed) != e)
     atomic_store_explicit(&s->qsbr_epoch, e, memory_order_seq_cst);
-  if (s->limbo_head) {
-    /* Our newest retiree needs the epoch to move past its stamp. */
-    if (s->limbo_tail->retire_epoch == e)
-      atomic_fetch_add_explicit(&beam__rt.epoch, 1, memory_order_seq_cst);
+  if (s->limbo_head)
     reclaim(s, false);
-  }
 }
 
 void beam__qsbr_retire(beam__sched_t *s, beam__proc_t *p) {

@@ -159,8 +159,13 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     }
     stop_spinning(s, false);
     beam__qsbr_quiescent(s);
-    beam__sched_park(s, atomic_load_explicit(&s->timer_next,
-                                             memory_order_relaxed));
+    uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    /* Dead processes still in limbo: come back soon to free them, since a
+    ** parked scheduler reclaims nothing (their memory must not wait for the
+    ** next piece of work). */
+    if (s->limbo_head && wake > beam__rt_now_ms() + 10)
+      wake = beam__rt_now_ms() + 10;
+    beam__sched_park(s, wake);
   }
   return NULL;
 }

@@ -142,6 +142,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s);
 
 /* Timers (timer/timers.c). */
 uint64_t beam__rt_now_ms(void);
+uint64_t beam__rt_deadline_ms(int64_t ms);
 void beam__timers_init(beam__sched_t *s);
 void beam__timers_fini(beam__sched_t *s);
 /* [sched] Fire what is due; returns the count. */

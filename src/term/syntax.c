@@ -135,7 +135,9 @@ static tok_t lex_err(size_t pos, const char *why) {
   return t;
 }
 
-static tok_t lex(const char *s, size_t *pos) {
+/* Out of line: inlined into the recursive walkers it would grow each of
+** their frames. */
+static BEAM_NOINLINE tok_t lex(const char *s, size_t *pos) {
   size_t p = *pos;
   while (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r')
     p++;
@@ -376,6 +378,29 @@ static int scan_bin(scan_t *sc) {
   }
 }
 
+static BEAM_NOINLINE int scan_qatom(scan_t *sc, tok_t t) {
+  size_t i = t.pos + 1, n = 0;
+  while (i < t.pos + t.len - 1) {
+    uint32_t cp;
+    int esc;
+    lit_char(sc->s, &i, &cp, &esc);
+    if (cp == 0 || ++n > 255)
+      return fail(sc, t.pos, "atom name too long or contains NUL");
+  }
+  return 0;
+}
+
+static BEAM_NOINLINE int scan_float(scan_t *sc, tok_t t) {
+  if (t.len > MAX_FLOAT_LEN)
+    return fail(sc, t.pos, "float literal too long");
+  char b[MAX_FLOAT_LEN + 1];
+  memcpy(b, sc->s + t.pos, t.len);
+  b[t.len] = '\0';
+  if (!isfinite(strtod(b, NULL)))
+    return fail(sc, t.pos, "float literal out of range");
+  return 0;
+}
+
 static int scan_term(scan_t *sc) {
   tok_t t = lex(sc->s, &sc->pos);
   int r = 0;
@@ -383,33 +408,16 @@ static int scan_term(scan_t *sc) {
   case T_ATOM:
   case T_STR:
     return 0;
-  case T_QATOM: {
-    size_t i = t.pos + 1, n = 0;
-    while (i < t.pos + t.len - 1) {
-      uint32_t cp;
-      int esc;
-      lit_char(sc->s, &i, &cp, &esc);
-      if (cp == 0 || ++n > 255)
-        return fail(sc, t.pos, "atom name too long or contains NUL");
-    }
-    return 0;
-  }
+  case T_QATOM:
+    return scan_qatom(sc, t);
   case T_INT: {
     size_t digits = t.len - (sc->s[t.pos] == '-');
     if (sc->pattern && digits > MAX_INT_DIGITS)
       return fail(sc, t.pos, "integer literal too long for a pattern (use ~t)");
     return 0;
   }
-  case T_FLOAT: {
-    if (t.len > MAX_FLOAT_LEN)
-      return fail(sc, t.pos, "float literal too long");
-    char b[MAX_FLOAT_LEN + 1];
-    memcpy(b, sc->s + t.pos, t.len);
-    b[t.len] = '\0';
-    if (!isfinite(strtod(b, NULL)))
-      return fail(sc, t.pos, "float literal out of range");
-    return 0;
-  }
+  case T_FLOAT:
+    return scan_float(sc, t);
   case T_VAR:
     return scan_var(sc, t);
   case T_ANY:
@@ -538,7 +546,7 @@ static beam_term_t build_int(const char *s, size_t len) {
   return r;
 }
 
-static beam_term_t build_qatom(const char *s, tok_t t) {
+static BEAM_NOINLINE beam_term_t build_qatom(const char *s, tok_t t) {
   unsigned char name[4 * 255 + 4];
   size_t n = 0, i = t.pos + 1;
   while (i < t.pos + t.len - 1) {
@@ -716,6 +724,13 @@ static beam_term_t build_map(build_t *b) {
   }
 }
 
+static BEAM_NOINLINE beam_term_t build_float(const char *s, size_t len) {
+  char tmp[MAX_FLOAT_LEN + 1];
+  memcpy(tmp, s, len);
+  tmp[len] = '\0';
+  return beam_float(strtod(tmp, NULL));
+}
+
 static beam_term_t build_term(build_t *b) {
   tok_t t = lex(b->s, &b->pos);
   const char *s = b->s + t.pos;
@@ -726,12 +741,8 @@ static beam_term_t build_term(build_t *b) {
     return build_qatom(b->s, t);
   case T_INT:
     return build_int(s, t.len);
-  case T_FLOAT: {
-    char tmp[MAX_FLOAT_LEN + 1];
-    memcpy(tmp, s, t.len);
-    tmp[t.len] = '\0';
-    return beam_float(strtod(tmp, NULL));
-  }
+  case T_FLOAT:
+    return build_float(s, t.len);
   case T_STR:
     return build_charlist(b->s, t);
   case T_HOLE:
@@ -800,7 +811,7 @@ static int eq_atom_text(beam_term_t t, const char *s, size_t len) {
   return name != NULL && strlen(name) == len && memcmp(name, s, len) == 0;
 }
 
-static int eq_qatom(beam_term_t t, const char *s, tok_t tk) {
+static BEAM_NOINLINE int eq_qatom(beam_term_t t, const char *s, tok_t tk) {
   const char *name = beam_atom_name(t);
   if (name == NULL)
     return 0;
@@ -818,8 +829,9 @@ static int eq_qatom(beam_term_t t, const char *s, tok_t tk) {
   return name[n] == '\0';
 }
 
-/* Integer literal (valid, <= 300 digits) against term 't'. */
-static int eq_int_text(beam_term_t t, const char *s, size_t len) {
+/* Integer literal (valid, <= 300 digits) against term 't'. Out of line:
+** its 128-byte buffer must not sit in every recursive frame. */
+static BEAM_NOINLINE int eq_int_text(beam_term_t t, const char *s, size_t len) {
   int neg = *s == '-';
   s += neg, len -= (size_t) neg;
   uint64_t limbs[BIG_LIMBS] = {0};
@@ -855,6 +867,16 @@ static int eq_int_text(beam_term_t t, const char *s, size_t len) {
     return 0;
   return beam__big_neg(t) == neg && beam__big_nlimbs(t) == n &&
          memcmp(beam__big_limbs(t), limbs, n * 8) == 0;
+}
+
+static BEAM_NOINLINE int eq_float_text(beam_term_t t, const char *s,
+                                       size_t len) {
+  if (!beam__is_box_of(t, BEAM__SUB_FLOAT))
+    return 0;
+  char tmp[MAX_FLOAT_LEN + 1];
+  memcpy(tmp, s, len);
+  tmp[len] = '\0';
+  return float_eq(beam__float_val(t), strtod(tmp, NULL));
 }
 
 static int eq_str_list(beam_term_t l, const char *s, tok_t tk) {
@@ -895,7 +917,7 @@ static int eq_bytes(beam_term_t t, const void *p, size_t n) {
 }
 
 /* Walks a binary literal; compares with 't' when not NULL. */
-static int walk_bin(walk_t *w, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_bin(walk_t *w, const beam_term_t *t) {
   size_t len = 0, at = 0;
   const unsigned char *d = t ? beam_binary_data(*t, &len) : NULL;
   int ok = d != NULL;
@@ -922,7 +944,7 @@ static int walk_bin(walk_t *w, const beam_term_t *t) {
   }
 }
 
-static int walk_hole(walk_t *w, char h, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
   va_list *ap = w->ap;
   switch (h) {
   case 'i': {
@@ -974,7 +996,7 @@ static int walk_hole(walk_t *w, char h, const beam_term_t *t) {
   }
 }
 
-static int walk_var(walk_t *w, tok_t k, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_var(walk_t *w, tok_t k, const beam_term_t *t) {
   const char *name = w->s + k.pos;
   for (int i = 0; i < w->nb; i++) {
     binding_t *b = &w->b[i];
@@ -994,7 +1016,7 @@ static int walk_var(walk_t *w, tok_t k, const beam_term_t *t) {
   return t != NULL;
 }
 
-static int walk_tuple(walk_t *w, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_tuple(walk_t *w, const beam_term_t *t) {
   int ok = t && beam_is_tuple(*t);
   size_t n = ok ? beam_tuple_size(*t) : 0, i = 0;
   if (peek(w->s, w->pos).k == T_RBRACE) {
@@ -1012,7 +1034,7 @@ static int walk_tuple(walk_t *w, const beam_term_t *t) {
   }
 }
 
-static int walk_list(walk_t *w, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_list(walk_t *w, const beam_term_t *t) {
   int ok = t != NULL;
   beam_term_t l = ok ? *t : beam_nil();
   if (peek(w->s, w->pos).k == T_RBRACK) {
@@ -1063,7 +1085,7 @@ static int map_lookup(walk_t *w, beam_term_t m, beam_term_t *value) {
   return found;
 }
 
-static int walk_map(walk_t *w, const beam_term_t *t) {
+static BEAM_NOINLINE int walk_map(walk_t *w, const beam_term_t *t) {
   int ok = t && beam_is_map(*t);
   if (peek(w->s, w->pos).k == T_RBRACE) {
     lex(w->s, &w->pos);
@@ -1098,14 +1120,8 @@ static int walk_term(walk_t *w, const beam_term_t *t) {
     return t && eq_qatom(*t, w->s, k);
   case T_INT:
     return t && eq_int_text(*t, s, k.len);
-  case T_FLOAT: {
-    if (!t || !beam__is_box_of(*t, BEAM__SUB_FLOAT))
-      return 0;
-    char tmp[MAX_FLOAT_LEN + 1];
-    memcpy(tmp, s, k.len);
-    tmp[k.len] = '\0';
-    return float_eq(beam__float_val(*t), strtod(tmp, NULL));
-  }
+  case T_FLOAT:
+    return t && eq_float_text(*t, s, k.len);
   case T_STR:
     return t && eq_str_list(*t, w->s, k);
   case T_LBIN:
@@ -1154,4 +1170,68 @@ int beam_match(beam_term_t t, const char *pattern, ...) {
   int rc = beam_vmatch(t, pattern, &ap);
   va_end(ap);
   return rc;
+}
+
+/* ---- Walking a pattern's arguments without matching ---- */
+
+/* Consume 'pat''s varargs in order, without binding anything, and report
+** whether one of its ~t holes is the local ref with id 'ref_id'. Used by
+** beam_receive to validate every clause before it looks at a message, and
+** for the ref-receive optimisation. */
+int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
+                       bool *has_ref) {
+  size_t nargs;
+  int rc = beam__pattern_scan(pat, &nargs);
+  if (rc < 0)
+    return rc;
+  *has_ref = false;
+  struct {
+    size_t pos, len;
+  } seen[BEAM__PATTERN_MAX_VARS];
+  int nseen = 0;
+  size_t p = 0;
+  for (;;) {
+    tok_t t = lex(pat, &p);
+    if (t.k == T_END || t.k == T_ERR)
+      break;
+    if (t.k == T_VAR) {
+      bool repeat = false;
+      for (int i = 0; i < nseen && !repeat; i++)
+        repeat = seen[i].len == t.len &&
+                 memcmp(pat + seen[i].pos, pat + t.pos, t.len) == 0;
+      if (!repeat && nseen < BEAM__PATTERN_MAX_VARS) {
+        seen[nseen].pos = t.pos;
+        seen[nseen].len = t.len;
+        nseen++;
+        (void) va_arg(*ap, void *);
+      }
+      continue;
+    }
+    if (t.k != T_HOLE)
+      continue;
+    switch (pat[t.pos + 1]) {
+    case 'i':
+      (void) va_arg(*ap, int64_t);
+      break;
+    case 'u':
+      (void) va_arg(*ap, uint64_t);
+      break;
+    case 'f':
+      (void) va_arg(*ap, double);
+      break;
+    case 'b':
+      (void) va_arg(*ap, const void *);
+      (void) va_arg(*ap, size_t);
+      break;
+    case 't': {
+      beam_term_t v = va_arg(*ap, beam_term_t);
+      if (ref_id != 0 && beam__ref_id(v) == ref_id)
+        *has_ref = true;
+      break;
+    }
+    default: /* a s l */
+      (void) va_arg(*ap, const char *);
+    }
+  }
+  return 0;
 }

@@ -36,4 +36,10 @@ int beam__pattern_scan(const char *pat, size_t *nargs);
 ** pattern's varargs from '*ap' in every case. [any, never allocates] */
 int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap);
 
+/* Consume a validated-or-not pattern's varargs without matching or binding
+** (0, or BEAM_EPATTERN/BEAM_EINVAL from the scan, nothing consumed then);
+** '*has_ref' tells whether a ~t hole holds the local ref 'ref_id'. */
+int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
+                       bool *has_ref);
+
 #endif

@@ -38,6 +38,14 @@ uint64_t beam__rt_now_ms(void) {
   return (uint64_t) ((beam__now_ns() - beam__rt.start_ns) / 1000000);
 }
 
+/* The runtime clock counts whole ms since boot, rounded down; a deadline
+** 'ms' from now is rounded up, so a timeout never ends early (Erlang's
+** "at least T ms"). */
+uint64_t beam__rt_deadline_ms(int64_t ms) {
+  int64_t ns = beam__now_ns() - beam__rt.start_ns + ms * 1000000;
+  return (uint64_t) ((ns + 999999) / 1000000);
+}
+
 /* Under tlock. */
 static void publish_next(beam__sched_t *s) {
   atomic_store_explicit(&s->timer_next, beam__wheel_next(&s->wheel),
@@ -203,7 +211,7 @@ int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
   sa->node.kind = BEAM__TN_SENDAFTER;
   pthread_mutex_lock(&s->tlock);
   map_put(s, sa);
-  beam__wheel_add(&s->wheel, &sa->node.t, beam__rt_now_ms() + (uint64_t) ms);
+  beam__wheel_add(&s->wheel, &sa->node.t, beam__rt_deadline_ms(ms));
   publish_next(s);
   pthread_mutex_unlock(&s->tlock);
   if (tref)
@@ -236,9 +244,9 @@ static int64_t timer_op(beam_term_t tref, bool cancel) {
   pthread_mutex_lock(&s->tlock);
   sa = map_find(s, id, cancel);
   if (sa) {
-    uint64_t now = beam__rt_now_ms();
-    left = sa->node.t.deadline > now ? (int64_t) (sa->node.t.deadline - now)
-                                     : 0;
+    int64_t now_ns = beam__now_ns() - beam__rt.start_ns;
+    int64_t due_ns = (int64_t) sa->node.t.deadline * 1000000;
+    left = due_ns > now_ns ? (due_ns - now_ns) / 1000000 : 0;
     if (cancel) {
       beam__wheel_cancel(&s->wheel, &sa->node.t);
       publish_next(s);

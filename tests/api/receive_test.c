@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/* receive_test.c: selective receive (M6-M12), timeouts, receive variants. */
+#include "../harness/check.h"
+
+static void selective_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t me = beam_self();
+  /* M6: a message to oneself is there before send returns. */
+  ASSERT_OK(beam_send(me, beam_fmt("{a, 1}")));
+  ASSERT_OK(beam_send(me, beam_fmt("{b, 1}")));
+  ASSERT_OK(beam_send(me, beam_fmt("{a, 2}")));
+  ASSERT_OK(beam_send(me, beam_fmt("{b, 2}")));
+  ASSERT_EQ(beam_mailbox_len(), 4);
+  beam_term_t n;
+  /* M7: two receives for {b, _} give 1 then 2; others stay in order. */
+  ASSERT_EQ(beam_receive(0, "{b, N}", &n, NULL), 0);
+  ASSERT_TERM_EQ(n, beam_int(1));
+  ASSERT_EQ(beam_receive(0, "{b, N}", &n, NULL), 0);
+  ASSERT_TERM_EQ(n, beam_int(2));
+  beam_term_t m;
+  ASSERT_EQ(beam_receive_any(0, &m), 0);
+  ASSERT_TERM_EQ(m, beam_fmt("{a, 1}"));
+  ASSERT_EQ(beam_mailbox_len(), 1);
+  /* Message order wins over clause order. */
+  ASSERT_OK(beam_send(me, beam_atom("b")));
+  ASSERT_OK(beam_send(me, beam_atom("a")));
+  ASSERT_EQ(beam_receive(0, "a", "b", NULL), 1);
+  ASSERT_EQ(beam_receive(0, "a", "b", NULL), 0);
+  ASSERT_EQ(beam_receive_any(0, &m), 0);
+  ASSERT_TERM_EQ(m, beam_fmt("{a, 2}"));
+  ASSERT_EQ(beam_mailbox_len(), 0);
+}
+
+BEAM_TEST(receive_selective_keeps_others_in_order) {
+  ASSERT_OK(beam_run(selective_main, beam_nil(), NULL));
+}
+
+static void timeout_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t me = beam_self();
+  ASSERT_OK(beam_send(me, beam_atom("x")));
+  ASSERT_OK(beam_send(me, beam_atom("y")));
+  /* M9: after 0 with no match removes nothing. */
+  ASSERT_ERR(beam_receive(0, "z", NULL), BEAM_ETIMEDOUT);
+  ASSERT_EQ(beam_mailbox_len(), 2);
+  int64_t t0 = beam_monotonic_ms();
+  ASSERT_ERR(beam_receive(100, "z", NULL), BEAM_ETIMEDOUT);
+  int64_t waited = beam_monotonic_ms() - t0;
+  ASSERT_GE(waited, 100);
+  ASSERT_LT(waited, 1000);
+  ASSERT_EQ(beam_mailbox_len(), 2);
+  /* M11: negative timeouts other than infinity are errors. */
+  ASSERT_ERR(beam_receive(-5, "_", NULL), BEAM_EINVAL);
+  ASSERT_ERR(beam_receive_any(-2, NULL), BEAM_EINVAL);
+  ASSERT_ERR(beam_receive(0, NULL), BEAM_EINVAL);
+  /* A malformed pattern is an error even with no message to look at. */
+  ASSERT_ERR(beam_receive(0, "{x,", NULL), BEAM_EPATTERN);
+  ASSERT_ERR(beam_receive(0, "x", "{oops", NULL), BEAM_EPATTERN);
+  ASSERT_EQ(beam_mailbox_len(), 2);
+  beam_term_t m;
+  ASSERT_EQ(beam_receive_any(BEAM_INFINITY, &m), 0);
+  ASSERT_TRUE(beam_is(m, "x"));
+  /* M12: sleep does not consume. */
+  ASSERT_OK(beam_sleep(20));
+  ASSERT_EQ(beam_mailbox_len(), 1);
+}
+
+BEAM_TEST(receive_timeout_removes_nothing) {
+  ASSERT_OK(beam_run(timeout_main, beam_nil(), NULL));
+}
+
+static void late_sender(beam_term_t arg) {
+  beam_pid_t to = beam_tuple_get(arg, 0);
+  for (int i = 0; i < 5; i++) {
+    beam_sleep(20);
+    beam_send(to, beam_atom("noise"));
+  }
+}
+
+static void deadline_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t p;
+  ASSERT_OK(beam_spawn(late_sender, beam_tuple(1, beam_self()), &p));
+  /* M8: non-matching arrivals do not restart the timeout. */
+  int64_t t0 = beam_monotonic_ms();
+  ASSERT_ERR(beam_receive(150, "wanted", NULL), BEAM_ETIMEDOUT);
+  int64_t waited = beam_monotonic_ms() - t0;
+  ASSERT_GE(waited, 150);
+  ASSERT_LT(waited, 1000);
+}
+
+BEAM_TEST(receive_deadline_counts_from_entry) {
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(deadline_main, beam_nil(), &cfg));
+}
+
+static void replier(beam_term_t arg) {
+  beam_term_t from, ref;
+  ASSERT_EQ(beam_match(arg, "{From, Ref}", &from, &ref), 1);
+  beam_send(from, beam_fmt("{~t, reply}", ref));
+}
+
+static int is_big(beam_term_t msg, void *ctx) {
+  int64_t v;
+  (void) ctx;
+  return beam_get_int(msg, &v) == 0 && v > 100 ? 7 : 0;
+}
+
+static void variants_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t me = beam_self();
+  for (int i = 0; i < 1000; i++)
+    ASSERT_OK(beam_send(me, beam_int(i)));
+  /* A reply on a fresh ref, past 1000 queued messages. */
+  beam_term_t ref = beam_make_ref();
+  beam_pid_t p;
+  ASSERT_OK(beam_spawn(replier, beam_tuple(2, me, ref), &p));
+  beam_term_t what;
+  ASSERT_EQ(beam_receive(5000, "{~t, What}", ref, &what, NULL), 0);
+  ASSERT_TRUE(beam_is(what, "reply"));
+  ASSERT_EQ(beam_mailbox_len(), 1000);
+  /* A match callback. */
+  beam_term_t m;
+  ASSERT_EQ(beam_receive_fn(0, is_big, NULL, &m), 7);
+  ASSERT_TERM_EQ(m, beam_int(101));
+  ASSERT_ERR(beam_receive_fn(0, NULL, NULL, &m), BEAM_EINVAL);
+  ASSERT_EQ(beam_mailbox_len(), 999);
+  int64_t v;
+  ASSERT_EQ(beam_receive_any(0, &m), 0);
+  ASSERT_OK(beam_get_int(m, &v));
+  ASSERT_EQ(v, 0);
+  /* Repeated variables must match equal terms. */
+  ASSERT_OK(beam_send(me, beam_fmt("{1, 2}")));
+  ASSERT_OK(beam_send(me, beam_fmt("{3, 3}")));
+  beam_term_t x;
+  ASSERT_EQ(beam_receive(0, "{X, X}", &x, NULL), 0);
+  ASSERT_TERM_EQ(x, beam_int(3));
+}
+
+BEAM_TEST(receive_ref_fn_and_any) {
+  ASSERT_OK(beam_run(variants_main, beam_nil(), NULL));
+}
+
+/* A marked ref must not hide a reply that arrived before a later receive
+** moved the mark's anchor. */
+static void mark_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t me = beam_self();
+  ASSERT_OK(beam_send(me, beam_atom("one")));
+  beam_term_t ref = beam_make_ref();
+  ASSERT_OK(beam_send(me, beam_fmt("{~t, answer}", ref)));
+  beam_term_t a;
+  ASSERT_EQ(beam_receive(0, "{~t, A}", ref, &a, NULL), 0);
+  ASSERT_TRUE(beam_is(a, "answer"));
+  beam_term_t ref2 = beam_make_ref();
+  ASSERT_OK(beam_send(me, beam_fmt("{~t, two}", ref2)));
+  beam_term_t m;
+  ASSERT_EQ(beam_receive(0, "one", NULL), 0); /* the mark's anchor goes */
+  ASSERT_EQ(beam_receive(0, "{~t, A}", ref2, &a, NULL), 0);
+  ASSERT_TRUE(beam_is(a, "two"));
+  ASSERT_ERR(beam_receive_any(0, &m), BEAM_ETIMEDOUT);
+}
+
+BEAM_TEST(receive_ref_mark_survives_unlinks) {
+  ASSERT_OK(beam_run(mark_main, beam_nil(), NULL));
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* spawn_test.c: spawn, pids, the process limit, exit, stack overflow. */
+#include "../harness/check.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static beam_pid_t parent;
+
+static void echo_arg(beam_term_t arg) {
+  ASSERT_OK(beam_send(parent, beam_tuple(2, beam_self(), arg)));
+}
+
+static void spawn_main(beam_term_t arg) {
+  (void) arg;
+  parent = beam_self();
+  beam_mark_t mark = beam_arena_mark();
+  beam_term_t big = beam_fmt("{hello, [1, 2, 3], <<\"bytes\">>}");
+  beam_pid_t child;
+  ASSERT_OK(beam_spawn(echo_arg, big, &child));
+  ASSERT_TRUE(beam_is_pid(child));
+  beam_arena_release(mark); /* the child has its own copy */
+  beam_term_t from, got;
+  ASSERT_EQ(beam_receive(5000, "{From, Got}", &from, &got, NULL), 0);
+  ASSERT_TERM_EQ(from, child);
+  ASSERT_TERM_EQ(got, beam_fmt("{hello, [1, 2, 3], <<\"bytes\">>}"));
+  /* The child has exited by now (or is about to). */
+  for (int i = 0; i < 1000 && beam_is_alive(child) == 1; i++)
+    beam_sleep(1);
+  ASSERT_EQ(beam_is_alive(child), 0);
+  ASSERT_OK(beam_send(child, beam_atom("dropped"))); /* M2: silent */
+}
+
+BEAM_TEST(spawn_copies_argument_and_reports_pid) {
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(spawn_main, beam_nil(), &cfg));
+}
+
+static void wait_forever(beam_term_t arg) {
+  (void) arg;
+  beam_term_t m;
+  beam_receive_any(BEAM_INFINITY, &m);
+}
+
+static void limit_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t pids[9];
+  ASSERT_EQ(beam_process_limit(), 10);
+  for (int i = 0; i < 9; i++)
+    ASSERT_OK(beam_spawn(wait_forever, beam_nil(), &pids[i]));
+  ASSERT_EQ(beam_process_count(), 10);
+  beam_pid_t extra;
+  ASSERT_ERR(beam_spawn(wait_forever, beam_nil(), &extra), BEAM_ESYSLIMIT);
+  ASSERT_ERR(beam_spawn(NULL, beam_nil(), &extra), BEAM_EINVAL);
+  ASSERT_ERR(beam_spawn(wait_forever, beam_nil(), NULL), BEAM_EINVAL);
+  beam_spawn_opts_t bad = {.flags = 0x80};
+  ASSERT_ERR(beam_spawn_opt(wait_forever, beam_nil(), &bad, &extra),
+             BEAM_EINVAL);
+  for (int i = 0; i < 9; i++)
+    ASSERT_OK(beam_send(pids[i], beam_atom("stop")));
+  while (beam_process_count() > 1)
+    beam_sleep(1);
+  ASSERT_OK(beam_spawn(wait_forever, beam_nil(), &extra));
+  ASSERT_OK(beam_send(extra, beam_atom("stop")));
+}
+
+BEAM_TEST(spawn_past_the_limit_is_system_limit) {
+  beam_config_t cfg = {.schedulers = 2, .process_limit = 10};
+  ASSERT_OK(beam_run(limit_main, beam_nil(), &cfg));
+}
+
+static void pid_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t a, b;
+  ASSERT_OK(beam_spawn(wait_forever, beam_nil(), &a));
+  ASSERT_OK(beam_spawn(wait_forever, beam_nil(), &b));
+  ASSERT_FALSE(beam_equal(a, b));
+  ASSERT_NE(beam_hash(a), beam_hash(b));
+  ASSERT_NE(beam_compare(a, b), 0);
+  char buf[64];
+  beam_pid_print(buf, sizeof buf, a);
+  unsigned long n, s;
+  ASSERT_EQ(sscanf(buf, "<0.%lu.%lu>", &n, &s), 2);
+  ASSERT_OK(beam_send(a, beam_atom("stop")));
+  while (beam_is_alive(a) == 1)
+    beam_yield();
+  /* A new process never gets a dead one's pid. */
+  for (int i = 0; i < 2000; i++) {
+    beam_pid_t c;
+    ASSERT_OK(beam_spawn(wait_forever, beam_nil(), &c));
+    ASSERT_FALSE(beam_equal(c, a));
+    ASSERT_OK(beam_send(c, beam_atom("stop")));
+    while (beam_is_alive(c) == 1)
+      beam_yield();
+  }
+  ASSERT_EQ(beam_is_alive(a), 0);
+  ASSERT_OK(beam_send(b, beam_atom("stop")));
+}
+
+BEAM_TEST(spawn_pids_are_values_never_reused) {
+  beam_config_t cfg = {.schedulers = 2, .process_limit = 16};
+  ASSERT_OK(beam_run(pid_main, beam_nil(), &cfg));
+}
+
+static volatile int exit_depth_seen;
+
+/* Exits from the innermost of 'depth' nested calls. (gcc 12 calls any
+** recursion whose only base case is a _Noreturn call "infinite".) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+static void exit_deep(int depth) {
+  exit_depth_seen = depth;
+  if (depth > 0)
+    exit_deep(depth - 1);
+  beam_exit(beam_atom("bye"));
+}
+#pragma GCC diagnostic pop
+
+static void exiter(beam_term_t arg) {
+  (void) arg;
+  beam_term_t junk = beam_fmt("{lots, [of, terms]}");
+  (void) junk;
+  exit_deep(20);
+}
+
+static void exit_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t p;
+  for (int i = 0; i < 100; i++)
+    ASSERT_OK(beam_spawn(exiter, beam_nil(), &p));
+  while (beam_process_count() > 1)
+    beam_sleep(1);
+}
+
+BEAM_TEST(spawn_exit_from_any_depth) {
+  ASSERT_OK(beam_run(exit_main, beam_nil(), NULL));
+}
+
+static void pinned_main(beam_term_t arg) {
+  (void) arg;
+  parent = beam_self();
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_PINNED, .stack_size = 256 << 10};
+  beam_pid_t p;
+  ASSERT_OK(beam_spawn_opt(echo_arg, beam_int(7), &o, &p));
+  beam_term_t from, v;
+  ASSERT_EQ(beam_receive(5000, "{From, V}", &from, &v, NULL), 0);
+  ASSERT_TERM_EQ(v, beam_int(7));
+}
+
+BEAM_TEST(spawn_opt_pinned_and_stack_size) {
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(pinned_main, beam_nil(), &cfg));
+}
+
+static int deep(int n) {
+  volatile char pad[256];
+  pad[0] = (char) n;
+  return n == 0 ? 0 : deep(n - 1) + pad[0];
+}
+
+static void overflow_proc(beam_term_t arg) {
+  (void) arg;
+  deep(1 << 30);
+}
+
+static void overflow_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t p;
+  ASSERT_OK(beam_spawn(overflow_proc, beam_nil(), &p));
+  beam_sleep(10000);
+}
+
+BEAM_TEST_T(spawn_stack_overflow_is_caught_and_named, 20) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    dup2(fds[1], 2);
+    beam_run(overflow_main, beam_nil(), NULL);
+    _exit(0);
+  }
+  close(fds[1]);
+  char buf[4096] = {0};
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 &&
+         (r = read(fds[0], buf + len, sizeof buf - 1 - len)) > 0)
+    len += (size_t) r;
+  int status;
+  waitpid(child, &status, 0);
+  TLOG("child stderr: %s", buf);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(strstr(buf, "stack overflow in process <0.") != NULL);
+}
