@@ -434,7 +434,7 @@ static int scan_term(scan_t *sc) {
   case T_MAP:
   case T_LBIN:
     if (++sc->depth > BEAM__PATTERN_MAX_DEPTH)
-      return fail(sc, t.pos, "nesting too deep (at most 64)");
+      return fail(sc, t.pos, "nesting too deep (at most 32)");
     if (t.k == T_LBRACE)
       r = scan_seq(sc, T_RBRACE, "expected ',' or '}'");
     else if (t.k == T_LBRACK)

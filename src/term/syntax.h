@@ -12,9 +12,10 @@
 ** Variables are bound only when the whole pattern matches.
 **
 ** Limits, all reported by the scan as BEAM_EPATTERN: 16 distinct
-** variables, nesting depth 64, integer literals of 300 digits (use ~t
+** variables, nesting depth 32, integer literals of 300 digits (use ~t
 ** for larger), float literals of 64 characters. Stack use of a match is
-** about 600 bytes plus ~100 bytes per nesting level.
+** about 600 bytes plus ~300 bytes per nesting level (x86-64, -O2), so
+** at most ~10 KiB of a 64 KiB process stack.
 */
 #ifndef BEAM_TERM_SYNTAX_H
 #define BEAM_TERM_SYNTAX_H
@@ -24,7 +25,7 @@
 #include "term.h"
 
 #define BEAM__PATTERN_MAX_VARS  16
-#define BEAM__PATTERN_MAX_DEPTH 64
+#define BEAM__PATTERN_MAX_DEPTH 32
 
 /* 0 if 'pat' is a well-formed pattern ('*nargs' = varargs it consumes),
 ** else BEAM_EPATTERN (BEAM_EINVAL for NULL). [any, nofail-alloc] */

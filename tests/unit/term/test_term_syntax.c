@@ -87,17 +87,17 @@ BEAM_TEST(syntax_errors_with_positions) {
   ASSERT_OK(beam_syntax_check("{~i, ~b}", 0, &n, NULL));
   ASSERT_EQ(n, 3);
   ASSERT_ERR(beam_syntax_check(NULL, 0, &n, NULL), BEAM_EINVAL);
-  /* Limits: 17 variables, nesting 65. */
+  /* Limits: 17 variables, nesting 33. */
   ASSERT_ERR(beam_syntax_check("{A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,Q}", 1,
                                NULL, NULL), BEAM_EPATTERN);
   ASSERT_OK(beam_syntax_check("{A,B,C,D,E,F,G,H,I,J,K,L,M,N,O,P,P}", 1,
                               NULL, NULL));
   char deep[200];
-  memset(deep, '[', 65);
-  memset(deep + 65, ']', 65);
-  deep[130] = '\0';
+  memset(deep, '[', 33);
+  memset(deep + 33, ']', 33);
+  deep[66] = '\0';
   ASSERT_ERR(beam_syntax_check(deep, 0, NULL, NULL), BEAM_EPATTERN);
-  deep[64] = ' ', deep[65] = ' ';
+  deep[32] = ' ', deep[33] = ' ';
   ASSERT_OK(beam_syntax_check(deep, 0, NULL, NULL));
 }
 
