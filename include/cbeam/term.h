@@ -76,6 +76,7 @@ BEAM_API beam_term_t beam_int(int64_t v);
 BEAM_API beam_term_t beam_uint(uint64_t v);
 /* Any size, from decimal text ("-123456789012345678901234567890"). */
 BEAM_API beam_term_t beam_int_from_str(const char *decimal);
+/* NaN and infinities give BEAM_EINVAL: Erlang has neither. */
 BEAM_API beam_term_t beam_float(double v);
 /* Interned; BEAM_ESYSLIMIT when the atom table is full, BEAM_EINVAL if the
 ** name is longer than 255 characters or not UTF-8. */
@@ -116,6 +117,7 @@ BEAM_API beam_term_t beam_make_ref(void);
 **   ~s const char* (UTF-8 binary)  ~l const char* (char list)
 **   ~b const void*, size_t (binary)   ~t beam_term_t (any term, pid, ref)
 ** Integers passed to ~i must be int64_t (cast literals: (int64_t)42).
+** Inside <<...>>, unescaped text keeps its UTF-8 bytes and \xHH is a byte.
 ** A malformed string gives the error term BEAM_EPATTERN;
 ** beam_syntax_check() names the position.
 */
@@ -134,7 +136,9 @@ BEAM_API beam_term_t beam_vfmt(const char *fmt, va_list ap);
 **   [H | T], #{k := V} (maps match when they hold at least those keys)
 ** Arguments are consumed in order of appearance in the text. Returns 1 on a
 ** match (variables bound), 0 on no match (variables untouched),
-** BEAM_EPATTERN for malformed text, BEAM_EINVAL for a NULL argument.
+** BEAM_EPATTERN for malformed text (also: more than 16 variables, nesting
+** deeper than 32, integer literals over 300 digits: use ~t),
+** BEAM_EINVAL for a NULL argument.
 ** [any, nofail-alloc: matching never allocates]
 */
 BEAM_API int beam_match(beam_term_t t, const char *pattern, ...);
@@ -166,7 +170,8 @@ BEAM_API int beam_get_int(beam_term_t t, int64_t *out);
 BEAM_API int beam_get_float(beam_term_t t, double *out);
 /* The atom's UTF-8 name (lives as long as the runtime), or NULL. */
 BEAM_API const char *beam_atom_name(beam_term_t t);
-/* Elements; out-of-range or wrong type gives an error term. */
+/* Elements, indexed from 0; out-of-range (BEAM_ERANGE) or wrong type
+** (BEAM_ETYPE) gives an error term. */
 BEAM_API size_t beam_tuple_size(beam_term_t t);
 BEAM_API beam_term_t beam_tuple_get(beam_term_t t, size_t index);
 BEAM_API beam_term_t beam_hd(beam_term_t list);
@@ -194,7 +199,9 @@ BEAM_API uint64_t beam_hash(beam_term_t t);
 
 /* Print like Erlang's ~p into 'buf' (always NUL-terminated when size > 0).
 ** Returns the length the full text would have (as snprintf), so a huge term
-** is cut at 'size' - 1 bytes. Printable lists and binaries show as strings. */
+** is cut at 'size' - 1 bytes. Printable lists and binaries show as strings.
+** Work is bounded: past max('size', 64 KiB) bytes of text the walk stops,
+** and the return value is then only a lower bound (still >= 'size'). */
 BEAM_API size_t beam_print(char *buf, size_t size, beam_term_t t);
 /* Print to a FILE* ('stdout' when NULL), at most 'max' bytes (0 = 4096). */
 BEAM_API int beam_fprint(void *file, beam_term_t t, size_t max);
