@@ -270,12 +270,16 @@ BEAM_TEST(syntax_fuzz) {
       "{ok, X, [1, 2 | T], #{a := V}, <<\"b\", 1>>, 'q\\'', \"s\\x{41}\"}",
       "#{k => [~i, ~f | ~t], {~a, ~s} => <<>>}",
       "[{A, B}, {B, A}, _, _X, 123456789012345678901234567890, -1.5e-3]",
+      "{ok, [1, 2 | t], #{a => 1.5, {k} => \"v\"}, <<\"b\", 1>>, 'q\\''}",
+      "{ok, [1 | _], #{a := 1.5}, <<\"b\", 1>>, \"s\\x{41}\", 99}",
   };
+  const size_t nseeds = sizeof seeds / sizeof seeds[0];
   static const char alphabet[] = "{}[]<>#=:|,~'\"\\ _aXZ019.-eE$xibt";
   unsigned seed = 12345;
   char buf[128];
   int iters = (int) (20000 * beam_test_scale());
   beam_mark_t mark = beam_arena_mark();
+  int valid = 0, ran = 0;
   for (int i = 0; i < iters; i++) {
     seed = seed * 1103515245u + 12345u;
     size_t len;
@@ -286,16 +290,17 @@ BEAM_TEST(syntax_fuzz) {
         buf[k] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
       }
     } else {
-      const char *s = seeds[(seed >> 4) % 3];
+      const char *s = seeds[(seed >> 4) % nseeds];
       len = strlen(s);
       memcpy(buf, s, len);
-      for (int m = 0; m < 3; m++) { /* mutate, delete or truncate */
+      int nmut = (int) ((seed >> 20) % 3); /* 0..2 edits: many stay valid */
+      for (int m = 0; m < nmut && len > 0; m++) { /* replace or truncate */
         seed = seed * 1103515245u + 12345u;
         size_t at = (seed >> 16) % len;
-        if (m == 2 && seed % 4 == 0)
+        if (seed % 8 == 0)
           len = at;
         else
-          buf[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+          buf[at] = seed % 2 ? ' ' : alphabet[(seed >> 8) % (sizeof alphabet - 1)];
       }
     }
     buf[len] = '\0';
@@ -304,6 +309,8 @@ BEAM_TEST(syntax_fuzz) {
       const char *why = NULL;
       int rc = beam_syntax_check(buf, pattern, &pos, &why);
       ASSERT(rc == 0 || rc == BEAM_EPATTERN);
+      valid += rc == 0;
+      ran += rc == 0 && pos == 0;
       if (rc < 0) {
         ASSERT(why != NULL);
         ASSERT_LE(pos, len);
@@ -331,6 +338,9 @@ BEAM_TEST(syntax_fuzz) {
     }
   }
   beam_arena_release(mark);
+  TLOG("%d of %d texts valid, %d run", valid, 2 * iters, ran);
+  ASSERT_GT(valid, iters / 10); /* the fuzz reaches the builders/matchers */
+  ASSERT_GT(ran, iters / 50);
 }
 
 /* Round trip: what beam_print writes, beam_fmt reads back (=:=). */
