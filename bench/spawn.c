@@ -97,23 +97,33 @@ static void exit_body(beam_term_t arg) {
 static void spawn_exit_root(beam_term_t arg) {
   (void) arg;
   size_t n = (size_t) g_opts->n;
-  size_t start = beam_process_count();
+  size_t start = beam_process_count(), peak = 0;
+  size_t rss0 = bench_rss_bytes();
   beam_pid_t pid;
 
   int64_t t0 = bench_now_ns();
   for (size_t i = 0; i < n; i++) {
-    while (beam_process_count() - start >= SPAWN_EXIT_BOUND)
+    size_t alive;
+    while ((alive = beam_process_count() - start) >= SPAWN_EXIT_BOUND)
       BENCH_CHECK(beam_yield());
+    peak = alive > peak ? alive : peak;
     BENCH_CHECK(beam_spawn(exit_body, beam_nil(), &pid));
   }
   while (beam_process_count() > start)
     BENCH_CHECK(beam_yield());
   int64_t t1 = bench_now_ns();
+  size_t rss1 = bench_rss_bytes();
 
   g_res->schedulers = beam_scheduler_count();
   double s = (double) (t1 - t0) / 1e9;
   bench_put(g_res, "procs_per_s", (double) n / s, 0);
   bench_put(g_res, "wall_ms", s * 1e3, 1);
+  /* With at most SPAWN_EXIT_BOUND alive this should stay near
+  ** SPAWN_EXIT_BOUND pages; growth with N means exited processes' memory
+  ** is not coming back while the runtime is busy. */
+  bench_put(g_res, "rss_growth_mb",
+            rss1 > rss0 ? (double) (rss1 - rss0) / 1048576.0 : 0.0, 1);
+  bench_put(g_res, "peak_alive", (double) peak, 0);
 }
 
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r) {
