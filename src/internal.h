@@ -71,6 +71,17 @@ _Noreturn void beam__panic(const char *file, int line, const char *fmt, ...)
 #endif
 #endif
 
+/* A full (StoreLoad) barrier. gcc's TSan cannot model fences, so its
+** builds use a seq_cst read-modify-write of a dummy word instead, which
+** TSan understands and which orders the same way. */
+#ifdef BEAM_TSAN
+extern _Atomic int beam__fence_word;
+#define beam__fence_seq_cst()                                                  \
+  ((void) atomic_fetch_add_explicit(&beam__fence_word, 0, memory_order_seq_cst))
+#else
+#define beam__fence_seq_cst() atomic_thread_fence(memory_order_seq_cst)
+#endif
+
 /* ---- util/alloc.c: every allocation of the library goes through here ---- */
 
 /* malloc pass-through (so ASan sees every block) with a test switch that

@@ -7,8 +7,8 @@
 ** the list non-empty. A push exchanges 'head' and then links the previous
 ** head to the new node. Between those two steps the queue is momentarily
 ** cut: the consumer can see 'head' moved on while the link is still NULL.
-** pop() then reports "nothing yet" and beam__mailbox_outer_busy() reports
-** "busy", so a receiver never goes to sleep on a cut queue; the sender,
+** pop() then reports "nothing yet" and beam__mailbox_head_moved() reports
+** "moved", so a receiver never goes to sleep on a cut queue; the sender,
 ** after finishing its push, checks whether the receiver is waiting and wakes
 ** it (proc.c describes that handshake).
 **
@@ -18,7 +18,7 @@
 **    the previous pusher so we may write its 'next'. The store to prev->next
 **    is release, pairing with the consumer's acquire load of 'next': the
 **    consumer sees the whole message once it sees the link.
-**  - outer_busy() is a seq_cst load: it is the "check" half of a
+**  - head_moved() is a seq_cst load: it is the "check" half of a
 **    store-then-check handshake whose other half is the sender's seq_cst
 **    exchange + state load (Dekker style); weaker orders would let both
 **    sides miss each other and the receiver sleep forever.
@@ -80,9 +80,12 @@ size_t beam__mailbox_drain(beam__mailbox_t *mb) {
   return n;
 }
 
-bool beam__mailbox_outer_busy(beam__mailbox_t *mb) {
-  return atomic_load_explicit(&mb->head, memory_order_seq_cst) != &mb->stub ||
-         mb->tail != &mb->stub;
+bool beam__mailbox_tail_pending(beam__mailbox_t *mb) {
+  return mb->tail != &mb->stub;
+}
+
+bool beam__mailbox_head_moved(beam__mailbox_t *mb) {
+  return atomic_load_explicit(&mb->head, memory_order_seq_cst) != &mb->stub;
 }
 
 beam__msg_t *beam__mailbox_unlink(beam__mailbox_t *mb, beam__link_t *pos) {

@@ -41,9 +41,14 @@ void beam__mailbox_push(beam__mailbox_t *mb, beam__msg_t *m);
 /* [owner] Move every message the outer queue holds to the inner queue.
 ** Returns how many moved. */
 size_t beam__mailbox_drain(beam__mailbox_t *mb);
-/* [owner] True if a sender has pushed (or is pushing) into the outer queue.
-** Sequentially consistent: pairs with the sender's exchange, see proc.c. */
-bool beam__mailbox_outer_busy(beam__mailbox_t *mb);
+/* [owner] A message taken off the outer queue's list but not yet returned
+** by a drain (a push was half done during the last drain). */
+bool beam__mailbox_tail_pending(beam__mailbox_t *mb);
+/* [any] True if a sender has pushed (or is pushing) since the last full
+** drain. Sequentially consistent: pairs with the sender's exchange, see
+** proc.c. Reads only the atomic 'head', so a scheduler may call it after
+** the owner could have been resumed elsewhere. */
+bool beam__mailbox_head_moved(beam__mailbox_t *mb);
 /* [owner] Unlink the inner message whose link field is '*pos'. */
 beam__msg_t *beam__mailbox_unlink(beam__mailbox_t *mb, beam__link_t *pos);
 

@@ -95,7 +95,7 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
   }
   if (beam__rt.nsched > 1) {
     /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
-    atomic_thread_fence(memory_order_seq_cst);
+    beam__fence_seq_cst();
     beam__sched_wakep();
   }
 }
@@ -173,16 +173,20 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
 /* ---- Running a process ---- */
 
 static void commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st) {
-  if (p->deadline_ms >= 0 && p->timer_sched == NULL)
+  /* Read what we need of the process before publishing its state: once it
+  ** is WAITING another thread may resume it and rewrite these fields. */
+  int64_t deadline = p->deadline_ms;
+  bool pending = beam__mailbox_tail_pending(&p->mbox);
+  if (deadline >= 0 && p->timer_sched == NULL)
     beam__proc_timer_arm(s, p);
   /* seq_cst: the store half of the handshake with senders (proc.c). */
   atomic_store_explicit(&p->state, st, memory_order_seq_cst);
-  bool wake = st == BEAM__P_WAITING && beam__mailbox_outer_busy(&p->mbox);
+  bool wake = st == BEAM__P_WAITING &&
+              (pending || beam__mailbox_head_moved(&p->mbox));
   /* The timer may have fired while the process was still RUNNING (woken by
   ** a message that did not match): its CAS failed and it is gone. Timers
   ** fire only at or after the deadline, so the clock tells. */
-  if (!wake && p->deadline_ms >= 0 &&
-      beam__rt_now_ms() >= (uint64_t) p->deadline_ms)
+  if (!wake && deadline >= 0 && beam__rt_now_ms() >= (uint64_t) deadline)
     wake = true;
   if (wake && beam__proc_wake(p, st))
     beam__sched_ready(s, p, false);

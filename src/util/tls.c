@@ -17,3 +17,7 @@ BEAM_NOINLINE beam__tls_t *beam__tls(void) {
   __asm__ volatile("" : "+r"(p));
   return p;
 }
+
+#ifdef BEAM_TSAN
+_Atomic int beam__fence_word;
+#endif

@@ -65,6 +65,9 @@ static void sleeper(beam_term_t arg) {
 static void many_main(beam_term_t arg) {
   (void) arg;
   int n = (int) (100000 * beam_test_scale());
+#ifdef __SANITIZE_THREAD__
+  n = n > 4000 ? 4000 : n; /* TSan: each fiber counts as a thread */
+#endif
   beam_pid_t p;
   for (int i = 0; i < n; i++)
     ASSERT_OK(beam_spawn(sleeper, beam_tuple(1, beam_self()), &p));
