@@ -74,6 +74,11 @@ size_t bench_rss_bytes(void);
 /* Append a figure to 'r'. */
 void bench_put(bench_result_t *r, const char *key, double value,
                int decimals);
+/* [proc, yields] Wait until at most 'baseline' processes are alive. Every
+** root calls it before returning: a beam_run() that ends with processes
+** still alive is a different (and, at the time of writing, crashing on the
+** next boot: README.md) code path, not part of any measurement. */
+void bench_await_exit(size_t baseline);
 /* Boot the runtime with 'o''s scheduler count and 'process_limit' (0 = the
 ** default), run 'fn' as the root process, and return when it ends. Exits
 ** the program with status 1 if the runtime cannot boot. */

@@ -50,6 +50,7 @@ static void pong_body(beam_term_t arg) {
 static void pingpong_root(beam_term_t arg) {
   (void) arg;
   int64_t n = g_opts->n;
+  size_t base = beam_process_count();
   beam_term_t am_ping = beam_atom("ping");
   beam_pid_t pong;
   BENCH_CHECK(beam_spawn(pong_body, beam_self(), &pong));
@@ -64,6 +65,7 @@ static void pingpong_root(beam_term_t arg) {
   }
   int64_t t1 = bench_now_ns();
   BENCH_CHECK(beam_send(pong, beam_atom("stop")));
+  bench_await_exit(base);
 
   g_res->schedulers = beam_scheduler_count();
   bench_put(g_res, "rt_ns", (double) (t1 - t0) / (double) n, 1);
@@ -105,6 +107,7 @@ static void ring_root(beam_term_t arg) {
   (void) arg;
   size_t n = (size_t) g_opts->n;
   int64_t hops = g_opts->n * g_opts->laps;
+  size_t base = beam_process_count();
   beam_pid_t *pids = malloc(n * sizeof *pids);
   if (pids == NULL)
     bench_fail(__FILE__, __LINE__, "malloc", BEAM_ENOMEM);
@@ -127,6 +130,7 @@ static void ring_root(beam_term_t arg) {
   for (size_t i = 0; i < n; i++)
     BENCH_CHECK(beam_send(pids[i], stop));
   free(pids);
+  bench_await_exit(base);
 
   g_res->schedulers = beam_scheduler_count();
   bench_put(g_res, "hop_ns", (double) (t1 - t0) / (double) hops, 1);
@@ -158,6 +162,7 @@ static void fanin_sender(beam_term_t arg) {
 static void fanin_root(beam_term_t arg) {
   (void) arg;
   int64_t s = g_opts->senders, n = g_opts->n, total = s * n;
+  size_t base = beam_process_count();
   beam_pid_t pid;
   int64_t t0 = bench_now_ns();
   for (int64_t i = 0; i < s; i++) {
@@ -178,6 +183,7 @@ static void fanin_root(beam_term_t arg) {
     beam_arena_release(m);
   }
   int64_t t1 = bench_now_ns();
+  bench_await_exit(base);
 
   g_res->schedulers = beam_scheduler_count();
   double secs = (double) (t1 - t0) / 1e9;
@@ -218,6 +224,7 @@ static void selective_server(beam_term_t arg) {
 static void selective_root(beam_term_t arg) {
   (void) arg;
   int64_t q = g_opts->queued, n = g_opts->n;
+  size_t base = beam_process_count();
   beam_pid_t self = beam_self(), server;
   beam_term_t am_call = beam_atom("call"), am_noise = beam_atom("noise");
   for (int64_t i = 0; i < q; i++) {
@@ -252,6 +259,7 @@ static void selective_root(beam_term_t arg) {
 
   int64_t left = beam_mailbox_len();
   BENCH_CHECK(beam_send(server, beam_atom("stop")));
+  bench_await_exit(base);
   g_res->schedulers = beam_scheduler_count();
   bench_put(g_res, "op_us", (double) (t1 - t0) / 1e3 / (double) n, 3);
   bench_put(g_res, "scan_op_us", (double) (t2 - t1) / 1e3 / (double) n, 3);

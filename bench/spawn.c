@@ -168,6 +168,7 @@ static void skynet_node(beam_term_t arg) {
 static void skynet_root(beam_term_t arg) {
   (void) arg;
   beam_pid_t child;
+  size_t base = beam_process_count();
   int64_t t0 = bench_now_ns();
   BENCH_CHECK(beam_spawn(skynet_node,
                          beam_tuple(3, beam_self(), beam_int(0),
@@ -178,6 +179,7 @@ static void skynet_root(beam_term_t arg) {
   BENCH_CHECK(beam_receive_any(BEAM_INFINITY, &msg));
   int64_t t1 = bench_now_ns();
   BENCH_CHECK(beam_get_int(msg, &sum));
+  bench_await_exit(base);
 
   g_res->schedulers = beam_scheduler_count();
   bench_put(g_res, "wall_ms", (double) (t1 - t0) / 1e6, 1);

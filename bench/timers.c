@@ -42,6 +42,7 @@ static void sleeper(beam_term_t arg) {
 static void timers_root(beam_term_t arg) {
   (void) arg;
   int64_t n = g_opts->n;
+  size_t base = beam_process_count();
   beam_pid_t pid;
   int64_t t0 = bench_now_ns();
   for (int64_t i = 0; i < n; i++)
@@ -61,6 +62,7 @@ static void timers_root(beam_term_t arg) {
     beam_arena_release(m);
   }
   int64_t t1 = bench_now_ns();
+  bench_await_exit(base);
 
   g_res->schedulers = beam_scheduler_count();
   bench_put(g_res, "wall_ms", (double) (t1 - t0) / 1e6, 1);

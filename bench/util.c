@@ -43,6 +43,11 @@ void bench_put(bench_result_t *r, const char *key, double value,
   r->kv[r->count++] = (bench_kv_t){key, value, decimals};
 }
 
+void bench_await_exit(size_t baseline) {
+  while (beam_process_count() > baseline)
+    BENCH_CHECK(beam_sleep(1));
+}
+
 void bench_boot(const bench_opts_t *o, size_t process_limit, beam_fn_t fn) {
   beam_config_t cfg = {.schedulers = o->schedulers,
                        .process_limit = process_limit};
