@@ -361,6 +361,10 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   atomic_store(&beam__rt.process_count, 0);
   atomic_store(&beam__rt.npidle, 0);
   atomic_store(&beam__rt.nspinning, 0);
+  /* Queues of a previous run held processes that run's teardown freed. */
+  beam__rt.idle = NULL;
+  beam__rt.gq_head = beam__rt.gq_tail = NULL;
+  atomic_store(&beam__rt.gq_len, 0);
   if (rc == 0)
     rc = beam__ptab_init(limit);
   if (rc == 0)
@@ -394,6 +398,9 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     pthread_join(beam__rt.sched[i]->thread, NULL);
 
   reap_all();
+  beam__rt.idle = NULL;
+  beam__rt.gq_head = beam__rt.gq_tail = NULL;
+  atomic_store(&beam__rt.gq_len, 0);
   free_scheds(n);
   beam__stack_fini();
   beam__ptab_fini();
