@@ -63,7 +63,7 @@ EX_SRC   := $(sort $(wildcard examples/*.c))
 EX_BIN   := $(EX_SRC:examples/%.c=$(B)/examples/%)
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 BENCH_OBJ := $(BENCH_SRC:%.c=$(B)/obj/%.o)
-HEADERS  := $(shell find include src tests/harness -name '*.h')
+HEADERS  := $(shell find include src tests/harness bench -name '*.h')
 
 SOVERSION := 0
 LIB_A  := $(B)/libcbeam.a
