@@ -121,10 +121,10 @@ void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms) {
 
   /* Re-check after publishing ourselves idle (see the top comment). */
   if (any_work(s) || atomic_load(&beam__rt.stopping)) {
+    /* If a waker took us off the list meanwhile, it also made us a
+    ** spinner ('spinning' set under the lock): that slot is ours now. */
     pthread_mutex_lock(&beam__rt.idle_lock);
-    if (!remove_idle(s) && s->spinning) {
-      /* A waker claimed us meanwhile; keep its spinning slot. */
-    }
+    remove_idle(s);
     pthread_mutex_unlock(&beam__rt.idle_lock);
     return;
   }

@@ -321,6 +321,14 @@ static void reap_all(void) {
   atomic_store(&beam__rt.process_count, 0);
 }
 
+/* The global queue and idle list point into processes and schedulers that
+** a run's teardown frees; the next run must not find them. */
+static void reset_queues(void) {
+  beam__rt.idle = NULL;
+  beam__rt.gq_head = beam__rt.gq_tail = NULL;
+  atomic_store(&beam__rt.gq_len, 0);
+}
+
 static size_t default_stack(void) {
 #if defined(BEAM_ASAN) || defined(BEAM_TSAN)
   return (size_t) 128 << 10; /* sanitizers' frames are much larger */
@@ -361,10 +369,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   atomic_store(&beam__rt.process_count, 0);
   atomic_store(&beam__rt.npidle, 0);
   atomic_store(&beam__rt.nspinning, 0);
-  /* Queues of a previous run held processes that run's teardown freed. */
-  beam__rt.idle = NULL;
-  beam__rt.gq_head = beam__rt.gq_tail = NULL;
-  atomic_store(&beam__rt.gq_len, 0);
+  reset_queues(); /* a failed earlier boot may have left them set */
   if (rc == 0)
     rc = beam__ptab_init(limit);
   if (rc == 0)
@@ -398,9 +403,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     pthread_join(beam__rt.sched[i]->thread, NULL);
 
   reap_all();
-  beam__rt.idle = NULL;
-  beam__rt.gq_head = beam__rt.gq_tail = NULL;
-  atomic_store(&beam__rt.gq_len, 0);
+  reset_queues();
   free_scheds(n);
   beam__stack_fini();
   beam__ptab_fini();
