@@ -27,14 +27,32 @@
 ** process's guard and reports "stack overflow in process <0.N.S>" before
 ** aborting. (Turning it into that process's crash instead is issue #4.)
 **
-** Reuse. Each scheduler keeps up to BEAM__STACK_CACHE warm slots of the
-** default class (LIFO, no system call: spawn after exit reuses hot memory).
-** Slots beyond that go to the class's global free list after
-** MADV_DONTNEED, which returns their memory to the OS at once: after a
-** million processes end, RSS falls back.
+** Reuse (DESIGN-NOTES §2: a page's first touch costs 3-10 us here, far
+** more than the rest of a spawn). A slot that a process used is *warm*: its
+** descriptor page and the top of its stack are resident. Warm slots are
+** reused before anything else, and their memory goes back to the OS only
+** once they have stayed unused for a while, as Go's scavenger does:
+**  - each scheduler keeps up to BEAM__STACK_CACHE warm slots of the default
+**    class (LIFO, no lock); it spills or refills half a cache at a time
+**    to or from the class's global lists, so the lock is taken once per
+**    BATCH spawns even when processes exit on another scheduler than the
+**    one that spawns (the common case with stealing);
+**  - global lists, in order of preference: 'warm' (freed since the last
+**    scavenge step), 'aged' (freed before it), 'cold' (memory released),
+**    then never-used slots carved from the newest region;
+**  - every SCAVENGE_MS a scheduler passing through its loop (or about to
+**    park) runs one step: it releases every 'aged' slot with MADV_DONTNEED,
+**    in address order with neighbours merged into one call (a million
+**    contiguous slots cost a handful of system calls and TLB shootdowns,
+**    not a million), moves them to 'cold', and 'warm' becomes 'aged'. So a
+**    slot unused for 1-2 steps returns its memory: after a million
+**    processes end, RSS falls back within ~200 ms, busy or idle.
+** A parked scheduler sets its timeout so that pending steps still happen.
 **
-** Threading: regions, free lists and the guard budget are under the class
-** lock; the per-scheduler cache is touched only by its scheduler.
+** Threading: regions, the global lists and the guard budget are under
+** 'st.lock'; a scheduler's cache is touched only by that scheduler; one
+** scavenge step runs at a time ('scavenging') and does its system calls
+** outside the lock, on chunks it took out of 'aged'.
 */
 #include "../sched/sched.h"
 
@@ -51,6 +69,7 @@
 #define REGION_BYTES ((size_t) 64 << 20) /* 64 MiB of address space */
 #define CANARY UINT64_C(0xcbea4dead5eed5ee)
 #define ALTSTACK_BYTES ((size_t) 64 << 10)
+#define SCAVENGE_MS 100 /* period of a scavenge step */
 
 typedef struct region {
   struct region *next;
@@ -58,13 +77,19 @@ typedef struct region {
   size_t bytes;
 } region_t;
 
+/* Slots as stored in lists: tagged addresses (see guard_slot). */
+typedef struct slot_list {
+  char **v;
+  size_t n;
+} slot_list_t;
+
 typedef struct stack_class {
   size_t slot_size; /* bytes, guard + stack + descriptor */
   size_t usable;    /* stack bytes the process may use */
   region_t *regions;
-  char *bump, *bump_end; /* never-used slots of the newest region */
-  void **free;           /* global free slots (memory already released) */
-  size_t nfree, free_cap;
+  char *bump, *bump_end;        /* never-used slots of the newest region */
+  slot_list_t warm, aged, cold; /* see "Reuse" above */
+  size_t cap; /* capacity of each list: every slot ever carved */
 } stack_class_t;
 
 enum guard_mode { GUARD_MADVISE, GUARD_MPROTECT, GUARD_CANARY };
@@ -77,8 +102,12 @@ static struct {
   size_t desc_bytes; /* descriptor size rounded to a cache line */
   enum guard_mode guard;
   long mprotect_budget;
+  bool coalesce; /* no mprotect guards: neighbours' release may merge */
   struct sigaction old_segv, old_bus;
   bool handler_installed;
+  _Atomic uint64_t next_scavenge_ms;
+  _Atomic size_t resident; /* slots in 'warm' + 'aged', all classes */
+  _Atomic bool scavenging;
 } st = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static char *slot_lo(char *tagged) {
@@ -186,16 +215,10 @@ void beam__stack_thread_init(beam__sched_t *s) {
   }
 }
 
+static void spill(beam__sched_t *s, unsigned n);
+
 void beam__stack_thread_fini(beam__sched_t *s) {
-  for (unsigned i = 0; i < s->stack_cached; i++) {
-    stack_class_t *c = &st.cls[0];
-    char *lo = s->stack_cache[i];
-    madvise(slot_lo(lo) + st.page, c->slot_size - st.page, MADV_DONTNEED);
-    pthread_mutex_lock(&st.lock);
-    c->free[c->nfree++] = lo; /* capacity reserved at region creation */
-    pthread_mutex_unlock(&st.lock);
-  }
-  s->stack_cached = 0;
+  spill(s, s->stack_cached);
   if (s->altstack) {
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
@@ -211,6 +234,10 @@ int beam__stack_init(size_t default_usable) {
   st.desc_bytes = round_up(sizeof(beam__proc_t), BEAM_CACHELINE);
   st.nclass = 0;
   st.guard = GUARD_MADVISE;
+  st.coalesce = true;
+  atomic_store(&st.next_scavenge_ms, 0);
+  atomic_store(&st.resident, 0);
+  atomic_store(&st.scavenging, false);
   st.mprotect_budget = (max_map_count() - count_maps()) / 2 - 4096;
   if (st.mprotect_budget < 0)
     st.mprotect_budget = 0;
@@ -242,7 +269,9 @@ void beam__stack_fini(void) {
       beam__free(r);
       r = next;
     }
-    beam__free(c->free);
+    beam__free(c->warm.v);
+    beam__free(c->aged.v);
+    beam__free(c->cold.v);
     memset(c, 0, sizeof *c);
   }
   st.nclass = 0;
@@ -268,6 +297,20 @@ static int class_for(size_t usable) {
   return (int) st.nclass++;
 }
 
+/* Under st.lock: room in every list for 'more' further slots. Lists that
+** grew stay grown if a later one fails (harmless: 'cap' is unchanged). */
+static int reserve(stack_class_t *c, size_t more) {
+  slot_list_t *lists[3] = {&c->warm, &c->aged, &c->cold};
+  for (int i = 0; i < 3; i++) {
+    char **v = beam__realloc(lists[i]->v, (c->cap + more) * sizeof *v);
+    if (!v)
+      return BEAM_ENOMEM;
+    lists[i]->v = v;
+  }
+  c->cap += more;
+  return 0;
+}
+
 /* Under st.lock: a new region for class 'c'. */
 static int grow(stack_class_t *c) {
   size_t slots = REGION_BYTES / c->slot_size;
@@ -275,15 +318,10 @@ static int grow(stack_class_t *c) {
     slots = 16;
   size_t bytes = slots * c->slot_size;
   region_t *r = beam__malloc(sizeof *r);
-  void **nf = beam__realloc(c->free, (c->free_cap + slots) * sizeof *nf);
-  if (!r || !nf) {
+  if (!r || reserve(c, slots) != 0) {
     beam__free(r);
-    if (nf)
-      c->free = nf;
     return BEAM_ENOMEM;
   }
-  c->free = nf;
-  c->free_cap += slots;
   void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base == MAP_FAILED) {
@@ -313,6 +351,7 @@ static char *guard_slot(char *lo) {
   if (st.guard == GUARD_MPROTECT) {
     if (st.mprotect_budget > 0 && mprotect(lo, st.page, PROT_NONE) == 0) {
       st.mprotect_budget--;
+      st.coalesce = false; /* releases must not span PROT_NONE pages */
       return lo;
     }
     st.guard = GUARD_CANARY;
@@ -343,47 +382,170 @@ static char *slot_tagged(beam__proc_t *p) {
   return (p->pflags & BEAM__PF_CANARY) ? lo + 1 : lo;
 }
 
-beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable) {
-  if (usable == 0 && s && s->stack_cached > 0)
-    return prepare(&st.cls[0], 0, s->stack_cache[--s->stack_cached]);
+/* ---- Reuse ---- */
+
+/* Under st.lock: one slot of class 'c', warmest first; NULL if out of
+** memory. */
+static char *take(stack_class_t *c) {
+  if (c->warm.n > 0 || c->aged.n > 0) {
+    atomic_fetch_sub_explicit(&st.resident, 1, memory_order_relaxed);
+    return c->warm.n > 0 ? c->warm.v[--c->warm.n] : c->aged.v[--c->aged.n];
+  }
+  if (c->cold.n > 0)
+    return c->cold.v[--c->cold.n];
+  if (c->bump == NULL || c->bump + c->slot_size > c->bump_end)
+    if (grow(c) != 0)
+      return NULL;
+  char *lo = guard_slot(c->bump);
+  c->bump += c->slot_size;
+  return lo;
+}
+
+/* Under st.lock (capacity: every slot is in at most one list). */
+static void put_warm(stack_class_t *c, char *tagged) {
+  c->warm.v[c->warm.n++] = tagged;
+  atomic_fetch_add_explicit(&st.resident, 1, memory_order_relaxed);
+}
+
+/* Under st.lock: the default class, made on first use. */
+static stack_class_t *default_class(void) {
+  if (st.nclass == 0 && class_for(beam__rt.stack_size) != 0)
+    return NULL;
+  return &st.cls[0];
+}
+
+/* Move the 'n' oldest slots of 's''s cache (the bottom of its LIFO) to the
+** global warm list. */
+static void spill(beam__sched_t *s, unsigned n) {
+  if (n == 0)
+    return;
   pthread_mutex_lock(&st.lock);
-  if (st.nclass == 0 && class_for(beam__rt.stack_size) != 0) {
-    pthread_mutex_unlock(&st.lock);
-    return NULL;
-  }
-  int cls = usable == 0 ? 0 : class_for(usable);
-  if (cls < 0) {
-    pthread_mutex_unlock(&st.lock);
-    return NULL;
-  }
-  stack_class_t *c = &st.cls[cls];
-  char *lo = NULL;
-  if (c->nfree > 0) {
-    lo = c->free[--c->nfree];
-  } else {
-    if (c->bump == NULL || c->bump + c->slot_size > c->bump_end) {
-      if (grow(c) != 0) {
-        pthread_mutex_unlock(&st.lock);
-        return NULL;
-      }
-    }
-    lo = guard_slot(c->bump);
-    c->bump += c->slot_size;
+  for (unsigned i = 0; i < n; i++)
+    put_warm(&st.cls[0], s->stack_cache[i]);
+  pthread_mutex_unlock(&st.lock);
+  s->stack_cached -= n;
+  memmove(s->stack_cache, s->stack_cache + n,
+          s->stack_cached * sizeof *s->stack_cache);
+}
+
+/* Fill half of 's''s cache from the global lists (or fresh slots). */
+static void refill(beam__sched_t *s) {
+  pthread_mutex_lock(&st.lock);
+  stack_class_t *c = default_class();
+  while (c && s->stack_cached < BEAM__STACK_BATCH) {
+    bool fresh = c->warm.n + c->aged.n + c->cold.n == 0;
+    char *lo = take(c);
+    if (!lo)
+      break;
+    s->stack_cache[s->stack_cached++] = lo;
+    if (fresh && s->stack_cached >= BEAM__STACK_BATCH / 8)
+      break; /* carving guards costs a system call each: a few at a time */
   }
   pthread_mutex_unlock(&st.lock);
-  return prepare(c, (unsigned) cls, lo);
+}
+
+beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable) {
+  if (usable == 0 && s) {
+    /* A spawning process holds no other descriptor, so this is a
+    ** quiescent point: publishing it lets dead processes on other
+    ** schedulers be reclaimed even while this one spawns without pause
+    ** (else every spawn would carve a fresh slot), and reclaiming our own
+    ** dead may refill the cache. */
+    if (s->stack_cached == 0)
+      beam__qsbr_quiescent(s);
+    if (s->stack_cached == 0)
+      refill(s);
+    if (s->stack_cached == 0)
+      return NULL;
+    return prepare(&st.cls[0], 0, s->stack_cache[--s->stack_cached]);
+  }
+  pthread_mutex_lock(&st.lock);
+  int cls = default_class() == NULL ? -1 : usable == 0 ? 0 : class_for(usable);
+  char *lo = cls < 0 ? NULL : take(&st.cls[cls]);
+  pthread_mutex_unlock(&st.lock);
+  return lo ? prepare(&st.cls[cls], (unsigned) cls, lo) : NULL;
 }
 
 void beam__stack_free(beam__sched_t *s, beam__proc_t *p) {
   unsigned cls = p->stack_class;
-  stack_class_t *c = &st.cls[cls];
   char *tagged = slot_tagged(p);
-  if (cls == 0 && s && s->stack_cached < BEAM__STACK_CACHE) {
+  if (cls == 0 && s) {
+    if (s->stack_cached == BEAM__STACK_CACHE)
+      spill(s, BEAM__STACK_BATCH);
     s->stack_cache[s->stack_cached++] = tagged;
     return;
   }
-  madvise(slot_lo(tagged) + st.page, c->slot_size - st.page, MADV_DONTNEED);
   pthread_mutex_lock(&st.lock);
-  c->free[c->nfree++] = tagged;
+  put_warm(&st.cls[cls], tagged);
   pthread_mutex_unlock(&st.lock);
+}
+
+/* ---- Scavenging ---- */
+
+static int by_address(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t) *(char *const *) a;
+  uintptr_t y = (uintptr_t) *(char *const *) b;
+  return x < y ? -1 : x > y;
+}
+
+/* Release the memory of 'n' slots of class 'c' (not under the lock), in
+** address order, merging neighbours into one madvise when allowed. */
+static void release(stack_class_t *c, char **v, size_t n, bool coalesce) {
+  qsort(v, n, sizeof *v, by_address);
+  for (size_t i = 0; i < n;) {
+    char *lo = slot_lo(v[i]);
+    size_t j = i + 1;
+    while (coalesce && j < n &&
+           slot_lo(v[j]) == lo + (j - i) * c->slot_size)
+      j++;
+    /* The first guard stays out of the range; inner ones are guard
+    ** markers, which MADV_DONTNEED leaves in place. */
+    madvise(lo + st.page, (j - i) * c->slot_size - st.page, MADV_DONTNEED);
+    i = j;
+  }
+}
+
+/* One step for class 'c': release what was 'aged' at the start, then
+** 'warm' becomes 'aged'. Chunks keep the lock free during system calls;
+** allocations meanwhile may take from either list. */
+static void scavenge_class(stack_class_t *c) {
+  enum { CHUNK = 2048 };
+  char *chunk[CHUNK];
+  pthread_mutex_lock(&st.lock);
+  bool coalesce = st.coalesce;
+  while (c->aged.n > 0) { /* 'aged' grows only below, so this ends */
+    size_t n = c->aged.n < CHUNK ? c->aged.n : CHUNK;
+    c->aged.n -= n;
+    memcpy(chunk, c->aged.v + c->aged.n, n * sizeof *chunk);
+    atomic_fetch_sub_explicit(&st.resident, n, memory_order_relaxed);
+    pthread_mutex_unlock(&st.lock);
+    release(c, chunk, n, coalesce);
+    pthread_mutex_lock(&st.lock);
+    memcpy(c->cold.v + c->cold.n, chunk, n * sizeof *chunk);
+    c->cold.n += n;
+  }
+  slot_list_t empty = c->aged;
+  c->aged = c->warm;
+  c->warm = empty;
+  pthread_mutex_unlock(&st.lock);
+}
+
+uint64_t beam__stack_scavenge(uint64_t now_ms) {
+  uint64_t next = atomic_load_explicit(&st.next_scavenge_ms,
+                                       memory_order_relaxed);
+  if (atomic_load_explicit(&st.resident, memory_order_relaxed) == 0)
+    return UINT64_MAX;
+  if (now_ms < next)
+    return next;
+  if (atomic_exchange_explicit(&st.scavenging, true, memory_order_acquire))
+    return now_ms + SCAVENGE_MS;
+  atomic_store_explicit(&st.next_scavenge_ms, now_ms + SCAVENGE_MS,
+                        memory_order_relaxed);
+  pthread_mutex_lock(&st.lock);
+  unsigned nclass = st.nclass; /* classes are only ever added */
+  pthread_mutex_unlock(&st.lock);
+  for (unsigned i = 0; i < nclass; i++)
+    scavenge_class(&st.cls[i]);
+  atomic_store_explicit(&st.scavenging, false, memory_order_release);
+  return now_ms + SCAVENGE_MS;
 }

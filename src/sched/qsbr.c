@@ -7,7 +7,10 @@
 ** solves this with "thread progress"; we use the same idea, quiescent-state
 ** based reclamation: a scheduler holds descriptor pointers only while it
 ** runs one process (or one timer batch), never across the top of its loop,
-** which is its quiescent point.
+** which is its quiescent point. A runtime call made by the running process
+** that holds no descriptor but its caller's is one too (stack.c uses this
+** when a spawn finds its slot cache empty, so that a process that spawns
+** without pause does not stall reclamation on every scheduler).
 **
 **  - 'rt.epoch' is a global counter. At each quiescent point a scheduler
 **    publishes the epoch it read ('qsbr_epoch'); a parked scheduler

@@ -166,9 +166,11 @@ void beam__gq_push(beam__proc_t *p) {
   pthread_mutex_unlock(&beam__rt.gq_lock);
 }
 
-/* Take one process from the global queue, and move a few more to 's''s
-** ring so the lock is not taken once per process. */
-beam__proc_t *beam__gq_get(beam__sched_t *s) {
+/* Take one process from the global queue, and move up to 'max' - 1 more to
+** 's''s ring so the lock is not taken once per process. The periodic
+** fairness check passes 1: its ring is not empty, and a batch would only
+** overflow it back into the global queue. */
+beam__proc_t *beam__gq_get(beam__sched_t *s, size_t max) {
   if (atomic_load_explicit(&beam__rt.gq_len, memory_order_seq_cst) == 0)
     return NULL;
   pthread_mutex_lock(&beam__rt.gq_lock);
@@ -177,6 +179,8 @@ beam__proc_t *beam__gq_get(beam__sched_t *s) {
   size_t take = len / beam__rt.nsched + 1;
   if (take > BEAM__RUNQ_SIZE / 2)
     take = BEAM__RUNQ_SIZE / 2;
+  if (take > max)
+    take = max;
   size_t got = 0;
   beam__proc_t *batch[BEAM__RUNQ_SIZE / 2];
   while (beam__rt.gq_head && got < take) {

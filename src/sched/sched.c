@@ -132,7 +132,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
         beam__rt_now_ms())
       beam__timers_run(s);
-    if ((p = beam__runq_get(s)) || (p = beam__gq_get(s)) ||
+    if ((p = beam__runq_get(s)) || (p = beam__gq_get(s, SIZE_MAX)) ||
         (p = pop_pinned(s))) {
       stop_spinning(s, true);
       return p;
@@ -163,8 +163,12 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     /* Dead processes still in limbo: come back soon to free them, since a
     ** parked scheduler reclaims nothing (their memory must not wait for the
     ** next piece of work). */
-    if (s->limbo_head && wake > beam__rt_now_ms() + 10)
-      wake = beam__rt_now_ms() + 10;
+    uint64_t now = beam__rt_now_ms();
+    if (s->limbo_head && wake > now + 10)
+      wake = now + 10;
+    /* Unused stacks must still go back to the OS while everyone sleeps. */
+    uint64_t scavenge = beam__stack_scavenge(now);
+    wake = scavenge < wake ? scavenge : wake;
     beam__sched_park(s, wake);
   }
   return NULL;
@@ -237,8 +241,10 @@ static void loop(beam__sched_t *s) {
             beam__rt_now_ms())
       beam__timers_run(s);
     beam__proc_t *p = NULL;
-    if (++s->tick % 61 == 0)
-      p = beam__gq_get(s);
+    if (++s->tick % 61 == 0) {
+      p = beam__gq_get(s, 1);
+      beam__stack_scavenge(beam__rt_now_ms());
+    }
     if (!p)
       p = beam__runq_get(s);
     if (!p)

@@ -30,7 +30,9 @@ typedef struct beam__runq {
 
 typedef struct beam__sendafter beam__sendafter_t;
 
-#define BEAM__STACK_CACHE 64
+/* Warm slots a scheduler keeps, and how many it moves at a time. */
+#define BEAM__STACK_CACHE 256
+#define BEAM__STACK_BATCH (BEAM__STACK_CACHE / 2)
 
 typedef struct beam__sched {
   unsigned id;
@@ -125,7 +127,7 @@ beam__proc_t *beam__runq_steal(beam__sched_t *s, beam__sched_t *victim,
                                bool take_next);
 bool beam__runq_empty(beam__sched_t *s);
 void beam__gq_push(beam__proc_t *p);
-beam__proc_t *beam__gq_get(beam__sched_t *s);
+beam__proc_t *beam__gq_get(beam__sched_t *s, size_t max);
 
 /* Make a runnable process run somewhere: on 's' (the waker's scheduler), on
 ** its home if pinned, or on the global queue when 's' is NULL. */
@@ -176,5 +178,8 @@ void beam__stack_free(beam__sched_t *s, beam__proc_t *p);
 void beam__stack_thread_init(beam__sched_t *s);
 void beam__stack_thread_fini(beam__sched_t *s);
 void beam__stack_check(beam__proc_t *p);
+/* Run a scavenge step if one is due (stack.c); returns when the next one
+** is due, UINT64_MAX if no slot awaits release. [sched] */
+uint64_t beam__stack_scavenge(uint64_t now_ms);
 
 #endif
