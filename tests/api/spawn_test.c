@@ -163,21 +163,39 @@ static void overflow_proc(beam_term_t arg) {
   deep(1 << 30);
 }
 
-static void overflow_main(beam_term_t arg) {
+static void quick_proc(beam_term_t arg) {
   (void) arg;
+}
+
+static void idle_proc(beam_term_t arg) {
+  (void) arg;
+  beam_receive(BEAM_INFINITY, "never", NULL);
+}
+
+static void overflow_main(beam_term_t arg) {
   beam_pid_t p;
+  if (beam_is(arg, "reused")) {
+    /* Slots that ran a process, then had their memory released (merged
+    ** MADV_DONTNEED over neighbours, guards included) must still guard:
+    ** use them up so the overflowing process gets one. */
+    for (int i = 0; i < 3000; i++)
+      ASSERT_OK(beam_spawn(quick_proc, beam_nil(), &p));
+    beam_sleep(400); /* several scavenge steps */
+    for (int i = 0; i < 2900; i++)
+      ASSERT_OK(beam_spawn(idle_proc, beam_nil(), &p));
+  }
   ASSERT_OK(beam_spawn(overflow_proc, beam_nil(), &p));
   beam_sleep(10000);
 }
 
-BEAM_TEST_T(spawn_stack_overflow_is_caught_and_named, 20) {
+static void overflow_check(const char *mode) {
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     dup2(fds[1], 2);
-    beam_run(overflow_main, beam_nil(), NULL);
+    beam_run(overflow_main, beam_atom(mode), NULL);
     _exit(0);
   }
   close(fds[1]);
@@ -192,4 +210,12 @@ BEAM_TEST_T(spawn_stack_overflow_is_caught_and_named, 20) {
   TLOG("child stderr: %s", buf);
   ASSERT_TRUE(WIFSIGNALED(status));
   ASSERT_TRUE(strstr(buf, "stack overflow in process <0.") != NULL);
+}
+
+BEAM_TEST_T(spawn_stack_overflow_is_caught_and_named, 20) {
+  overflow_check("fresh");
+}
+
+BEAM_TEST_T(spawn_stack_overflow_caught_in_a_released_slot, 30) {
+  overflow_check("reused");
 }
