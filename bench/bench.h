@@ -30,6 +30,7 @@ typedef struct bench_opts {
   int64_t laps;       /* --laps (ring) */
   int64_t senders;    /* --senders (fanin) */
   int64_t queued;     /* --queued (selective) */
+  const char *kind;   /* --kind (bigmsg): "bin" or "list" */
   unsigned schedulers; /* --schedulers */
   int runs;           /* --runs */
 } bench_opts_t;
@@ -54,7 +55,7 @@ typedef struct bench_result {
 /* Runs the workload once. */
 typedef void (*bench_fn_t)(const bench_opts_t *o, bench_result_t *r);
 
-/* ---- Workloads (spawn.c, messaging.c, timers.c) ---- */
+/* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c) ---- */
 
 void bench_spawn_idle(const bench_opts_t *o, bench_result_t *r);
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r);
@@ -64,6 +65,9 @@ void bench_ring(const bench_opts_t *o, bench_result_t *r);
 void bench_fanin(const bench_opts_t *o, bench_result_t *r);
 void bench_selective(const bench_opts_t *o, bench_result_t *r);
 void bench_timers(const bench_opts_t *o, bench_result_t *r);
+void bench_bigmsg(const bench_opts_t *o, bench_result_t *r);
+/* bigmsg's --n default depends on --kind. */
+int64_t bench_bigmsg_default_n(const char *kind);
 
 /* ---- Helpers (util.c) ---- */
 

@@ -3,7 +3,7 @@
 ** main.c: the cbeam-bench driver: argument parsing, dispatch, repetition.
 **
 **   cbeam-bench WORKLOAD [--n N] [--laps L] [--senders S] [--queued Q]
-**                        [--schedulers K] [--runs R]
+**                        [--kind bin|list] [--schedulers K] [--runs R]
 **
 ** Output contract (scripts parse it): exactly one line on stdout,
 **   workload=NAME <main>=V <other figures>... schedulers=K <params> runs=R
@@ -34,6 +34,7 @@ enum {
   OPT_LAPS = 1u << 1,
   OPT_SENDERS = 1u << 2,
   OPT_QUEUED = 1u << 3,
+  OPT_KIND = 1u << 4,
 };
 
 typedef struct workload {
@@ -62,6 +63,8 @@ static const workload_t workloads[] = {
     {"selective", bench_selective, OPT_N | OPT_QUEUED,
      {.n = 10000, .queued = 10000},
      "N calls with Q messages queued: op_us (ref), scan_op_us (tag)"},
+    {"bigmsg", bench_bigmsg, OPT_N | OPT_KIND, {.kind = "bin"},
+     "a 1 KiB binary or 100-int list sent N times: msg_ns, small_ns"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -73,10 +76,11 @@ static _Noreturn void usage(FILE *out, int status) {
   fputs("\noptions (each workload takes only those it uses):\n"
         "  --n N           processes, round trips or messages (spawn_idle,\n"
         "                  spawn_exit, pingpong, ring, fanin, timers,\n"
-        "                  selective)\n"
+        "                  selective, bigmsg: 1e6 bin, 1e5 list)\n"
         "  --laps L        ring laps (ring)\n"
         "  --senders S     sending processes (fanin)\n"
         "  --queued Q      unrelated messages queued (selective)\n"
+        "  --kind K        bin or list (bigmsg; default bin)\n"
         "  --schedulers K  scheduler threads; 0 = one per core (default)\n"
         "  --runs R        run R times, report the median run (default 1)\n"
         "\nPrints one line: workload=NAME key=value ...; see bench/README.md\n",
@@ -144,6 +148,11 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     } else if (strcmp(opt, "--queued") == 0) {
       need = OPT_QUEUED;
       o->queued = parse_count(opt, val, 0, 100000000);
+    } else if (strcmp(opt, "--kind") == 0) {
+      need = OPT_KIND;
+      if (strcmp(val, "bin") != 0 && strcmp(val, "list") != 0)
+        bad("bad value '%s' for %s (bin or list)", val, opt);
+      o->kind = val;
     } else if (strcmp(opt, "--schedulers") == 0) {
       o->schedulers = (unsigned) parse_count(opt, val, 0, 1024);
     } else if (strcmp(opt, "--runs") == 0) {
@@ -154,6 +163,8 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     if (need && !(w->accepts & need))
       bad("%s does not take %s", w->name, opt);
   }
+  if (w->fn == bench_bigmsg && o->n == 0)
+    o->n = bench_bigmsg_default_n(o->kind);
   /* Products that size a run: keep them far from overflow and from runs
   ** that would take hours. */
   if (o->n * o->laps > 1000000000000 || o->n * o->senders > 1000000000000)
@@ -214,6 +225,8 @@ int main(int argc, char **argv) {
     printf(" senders=%lld", (long long) o.senders);
   if (w->accepts & OPT_QUEUED)
     printf(" queued=%lld", (long long) o.queued);
+  if (w->accepts & OPT_KIND)
+    printf(" kind=%s", o.kind);
   printf(" n=%lld", (long long) o.n);
   if (w->accepts & OPT_LAPS)
     printf(" laps=%lld", (long long) o.laps);
