@@ -35,7 +35,7 @@ OPT     := -O2 -g
 CFLAGS_ := -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden \
            -fstack-clash-protection -fno-omit-frame-pointer -pthread \
            -Iinclude -D_GNU_SOURCE
-LDLIBS_ := -pthread -lgmp -lm
+LDLIBS_ := -pthread -lgmp -lm -lz
 
 ifneq ($(SAN),)
   CFLAGS_ += -fsanitize=$(SAN) -fno-sanitize-recover=all
@@ -138,3 +138,11 @@ check-format:
 
 clean:
 	rm -rf build
+
+# ---- External Term Format (issue 3): cbeam-term ----
+all: $(B)/cbeam-term
+
+$(B)/cbeam-term: tools/cbeam-term.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)

@@ -30,7 +30,7 @@
 ** the lock's cache line from every core).
 **
 ** The first segment, the first table and the runtime's own atoms
-** ('beam__am_*', indices 0..7) are static, so initialisation allocates
+** ('beam__am_*', indices 0..8) are static, so initialisation allocates
 ** nothing and cannot fail. The table is freed by a library destructor so
 ** LeakSanitizer reports nothing at exit.
 **
@@ -71,6 +71,7 @@ static entry_t static_entries[] = {
     STATIC_ATOM("normal"),  STATIC_ATOM("undefined"), STATIC_ATOM("ok"),
     STATIC_ATOM("error"),   STATIC_ATOM("true"),      STATIC_ATOM("false"),
     STATIC_ATOM("timeout"), STATIC_ATOM("infinity"),
+    STATIC_ATOM("nonode@nohost"),
 };
 #define NSTATIC (sizeof static_entries / sizeof static_entries[0])
 
@@ -78,7 +79,7 @@ static entry_t static_entries[] = {
 beam_term_t beam__am_normal = AM(0), beam__am_undefined = AM(1),
             beam__am_ok = AM(2), beam__am_error = AM(3), beam__am_true = AM(4),
             beam__am_false = AM(5), beam__am_timeout = AM(6),
-            beam__am_infinity = AM(7);
+            beam__am_infinity = AM(7), beam__am_nonode = AM(8);
 
 static _Atomic(entry_t *) seg0[SEG0];
 static _Atomic(_Atomic(entry_t *) *) segs[NSEGS];
@@ -277,6 +278,23 @@ beam_term_t beam_atom_len(const char *name, size_t len) {
   if (found >= 0)
     return atom_term((size_t) found);
   return insert(name, len, h);
+}
+
+beam_term_t beam__atom_find(const char *name, size_t len) {
+  if (name == NULL || check_name(name, len) < 0)
+    return beam_error_term(BEAM_EINVAL);
+  beam__atoms_init();
+  uint32_t h = name_hash(name, len);
+  long found =
+      find_in(atomic_load_explicit(&table, memory_order_acquire), name, len, h);
+  if (found < 0) {
+    /* The table may have just been replaced: look again under the lock. */
+    pthread_mutex_lock(&insert_lock);
+    found = find_in(atomic_load_explicit(&table, memory_order_relaxed), name,
+                    len, h);
+    pthread_mutex_unlock(&insert_lock);
+  }
+  return found >= 0 ? atom_term((size_t) found) : beam_error_term(BEAM_ENOENT);
 }
 
 beam_term_t beam_atom(const char *name) {

@@ -13,8 +13,9 @@
 **    compare 0: 1 == 1.0;
 **  - atoms by name, code point by code point (UTF-8 byte order is code
 **    point order);
-**  - refs by node then id; local pids by their word (serial, then index),
-**    before pids of other nodes;
+**  - refs by node name, creation, then their words as a number; pids by
+**    serial, ID, node name, creation (OTP 25's orders, checked against
+**    erl; local ones are node 'nonode@nohost', creation 0, see term.h);
 **  - tuples by arity, then element by element;
 **  - maps by size, then keys in map-key order, then values in key order;
 **  - lists element by element (a proper prefix is smaller; an improper
@@ -162,19 +163,57 @@ static int cmp_bytes(beam_term_t a, beam_term_t b) {
   return cmp_u64(la, lb);
 }
 
+static int cmp_atoms(beam_term_t a, beam_term_t b) {
+  if (a.raw == b.raw)
+    return 0;
+  int c = strcmp(beam_atom_name(a), beam_atom_name(b));
+  return SIGN(c);
+}
+
+/* OTP 25's pid order: serial, then number (ID), then node name, then
+** creation (checked against erl: a pid's node matters least). */
 static int cmp_pids(beam_term_t a, beam_term_t b) {
-  int la = beam__is_pid(a), lb = beam__is_pid(b);
-  if (la && lb)
-    return cmp_u64(a.raw, b.raw);
-  if (la != lb)
-    return la ? -1 : 1;
-  const uint64_t *p = beam__box_ptr(a), *q = beam__box_ptr(b);
-  int c = strcmp(beam_atom_name(beam__mk(p[1])), beam_atom_name(beam__mk(q[1])));
+  beam__pid_view_t x, y;
+  beam__pid_view(a, &x);
+  beam__pid_view(b, &y);
+  if (x.serial != y.serial)
+    return cmp_u64(x.serial, y.serial);
+  if (x.id != y.id)
+    return cmp_u64(x.id, y.id);
+  int c = cmp_atoms(x.node, y.node);
   if (c != 0)
-    return SIGN(c);
-  for (int i = 2; i < 5; i++)
-    if (p[i] != q[i])
-      return cmp_u64(p[i], q[i]);
+    return c;
+  return cmp_u64(x.creation, y.creation);
+}
+
+/* Words of a ref without its trailing zero words (Erlang compares
+** #Ref<..> words as a number: extra high zero words do not count). */
+static unsigned ref_len(const beam__ref_view_t *v) {
+  unsigned n = v->n;
+  while (n > 1 && v->w[n - 1] == 0)
+    n--;
+  return n;
+}
+
+/* OTP's ref order: node name, creation, then the words as a number. */
+static int cmp_refs(beam_term_t a, beam_term_t b) {
+  if (BEAM__HDR_SIZE(beam__box_hdr(a)) == 0 &&
+      BEAM__HDR_SIZE(beam__box_hdr(b)) == 0)
+    return cmp_u64(beam__box_ptr(a)[1], beam__box_ptr(b)[1]); /* local */
+  beam__ref_view_t x, y;
+  beam__ref_view(a, &x);
+  beam__ref_view(b, &y);
+  int c = cmp_atoms(x.node, y.node);
+  if (c != 0)
+    return c;
+  if (x.creation != y.creation)
+    return cmp_u64(x.creation, y.creation);
+  unsigned n = ref_len(&x), m = ref_len(&y);
+  if (n != m)
+    return n < m ? -1 : 1;
+  for (unsigned i = n; i-- > 0;)
+    if (x.w[i] != y.w[i])
+      return cmp_u64(x.w[i], y.w[i]);
   return 0;
 }
 
@@ -191,16 +230,10 @@ static int cmp(beam_term_t a, beam_term_t b, int exact) {
       return cmp_u64(a.raw, b.raw);
     case R_NUMBER:
       return cmp_numbers(a, b, exact);
-    case R_ATOM: {
-      int c = strcmp(beam_atom_name(a), beam_atom_name(b));
-      return SIGN(c);
-    }
-    case R_REF: {
-      const uint64_t *p = beam__box_ptr(a), *q = beam__box_ptr(b);
-      if (p[2] != q[2])
-        return cmp_u64(p[2], q[2]);
-      return cmp_u64(p[1], q[1]);
-    }
+    case R_ATOM:
+      return cmp_atoms(a, b);
+    case R_REF:
+      return cmp_refs(a, b);
     case R_PID:
       return cmp_pids(a, b);
     case R_BINARY:
@@ -352,8 +385,16 @@ static uint64_t hash(beam_term_t t, uint64_t h) {
       const void *d = beam_binary_data(t, &len);
       return step(h, beam__hash_bytes(d, len, 0xb1));
     }
-    case BEAM__SUB_REF:
-      return step(step(h, fmix64(p[1] ^ 0x4ef)), fmix64(p[2]));
+    case BEAM__SUB_REF: {
+      /* Through the view: a local ref equals an extended one with the same
+      ** words plus trailing zero words. */
+      beam__ref_view_t v;
+      beam__ref_view(t, &v);
+      uint64_t x = step(fmix64(v.node.raw), v.creation);
+      for (unsigned i = 0; i < ref_len(&v); i++)
+        x = step(x, v.w[i]);
+      return step(h, fmix64(x));
+    }
     case BEAM__SUB_EXTPID:
       return step(h, beam__hash_bytes(p + 1, 4 * 8, 0x91d));
     default:

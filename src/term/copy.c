@@ -70,7 +70,7 @@ static size_t words_of(beam_term_t t) {
     case BEAM__SUB_REFBIN:
       return w + 4;
     case BEAM__SUB_REF:
-      return w + 3;
+      return w + beam__ref_box_words(p[0]);
     case BEAM__SUB_EXTPID:
       return w + 5;
     default:
@@ -131,7 +131,7 @@ static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m) {
       n = 1 + (n + 7) / 8;
       break;
     case BEAM__SUB_REF:
-      n = 3;
+      n = beam__ref_box_words(p[0]);
       break;
     case BEAM__SUB_EXTPID:
       n = 5;

@@ -2,7 +2,8 @@
 /*
 ** print.c: terms as text, like Erlang's io:format("~p") without its line
 ** breaking: {ok,1}, [1,2|3], "text", <<"bin">>, <<1,2>>, #{a => 1},
-** 'quoted atom', <0.5.1>, #Ref<0.0.0.7>, 1.0e20. Error terms print as
+** 'quoted atom', <0.5.1>, #Ref<0.0.0.7>, 1.0e20 (pids and refs show their
+** ETF words, as erl shows them: see term/term.h). Error terms print as
 ** #Error<ENOMEM> (they have no Erlang form).
 **
 ** Strings: a proper list prints as "..." when every element is in
@@ -336,10 +337,19 @@ static void print_term(out_t *o, beam_term_t t) {
     print_atom(o, t);
     return;
   case BEAM_T_REF: {
-    uint64_t id = beam__box_ptr(t)[1];
-    snprintf(b, sizeof b, "#Ref<0.0.%u.%u>", (unsigned) (id >> 32),
-             (unsigned) id);
+    /* As erl: #Ref<0.w2.w1.w0>, most significant word first; another
+    ** node's refs show its atom index where erl shows a node number. */
+    beam__ref_view_t v;
+    beam__ref_view(t, &v);
+    int local = v.node.raw == beam__am_nonode.raw && v.creation == 0;
+    snprintf(b, sizeof b, "#Ref<%llu",
+             local ? 0ull : (unsigned long long) (v.node.raw >> 3));
     puts_(o, b);
+    for (unsigned i = v.n; i-- > 0;) {
+      snprintf(b, sizeof b, ".%lu", (unsigned long) v.w[i]);
+      puts_(o, b);
+    }
+    putc_(o, '>');
     return;
   }
   case BEAM_T_PID:

@@ -17,10 +17,12 @@
 **          | <<seg, ...>>  (seg := integer 0..255 | "string")
 **          | {term, ...} | [term, ... | term] | #{term => term, ...}
 **          | ~i ~u ~f ~a ~s ~l ~b ~t                  (holes)
+**          | <0.I.S> | #Ref<0.A.B.C>  (beam_fmt only: local pid, ref)
 **          | Var | _Var | _         (patterns only; maps use := there)
 ** Strings take Erlang's escapes (\n \t \\ \" \x41 \x{1F600} \101 ...).
 ** In binaries, unescaped text keeps its UTF-8 bytes, so <<"é">> is two
-** bytes (Erlang would need /utf8), and \xHH is the byte HH.
+** bytes (Erlang would need /utf8), and \xHH is the byte HH; beam_fmt also
+** takes "..."/utf8, which print.c writes for UTF-8 binaries.
 **
 ** Matching never allocates: literals are compared with the term in place
 ** (atoms by name, integers through a 16-limb stack buffer, strings by
@@ -47,7 +49,8 @@
 typedef enum {
   T_END, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_COMMA, T_BAR, T_LBIN,
   T_RBIN, T_MAP, T_ARROW, T_ASSOC, T_ATOM, T_QATOM, T_VAR, T_ANY, T_INT,
-  T_FLOAT, T_STR, T_HOLE, T_ERR
+  T_FLOAT, T_STR, T_HOLE, T_ERR,
+  T_PID, T_REF, T_SLASH /* beam_fmt only: <0.I.S>, #Ref<0.A.B.C>, ".."/utf8 */
 } kind_t;
 
 typedef struct tok {
@@ -130,6 +133,43 @@ static int lit_char(const char *s, size_t *i, uint32_t *cp, int *escaped) {
   return 0;
 }
 
+/* Length of "D+(.D+)*>" at 's' with 'min'..'max' dot-separated numbers,
+** or 0 if the text is not of that form. */
+static size_t dotted(const char *s, int min, int max) {
+  size_t i = 0;
+  int n = 0;
+  for (;;) {
+    if (!(s[i] >= '0' && s[i] <= '9'))
+      return 0;
+    while (s[i] >= '0' && s[i] <= '9')
+      i++;
+    n++;
+    if (s[i] == '>')
+      return n >= min && n <= max ? i + 1 : 0;
+    if (s[i] != '.' || n == max)
+      return 0;
+    i++;
+  }
+}
+
+/* The numbers of a T_PID or T_REF token (text after its '<') into 'out';
+** returns how many, or -1 if one does not fit 32 bits. */
+static int token_nums(const char *s, uint32_t *out, int max) {
+  int n = 0;
+  for (size_t i = 0; n < max && s[i] >= '0' && s[i] <= '9'; n++) {
+    uint64_t v = 0;
+    for (; s[i] >= '0' && s[i] <= '9'; i++) {
+      v = v * 10 + (uint64_t) (s[i] - '0');
+      if (v > UINT32_MAX)
+        return -1;
+    }
+    out[n] = (uint32_t) v;
+    if (s[i] == '.')
+      i++;
+  }
+  return n;
+}
+
 static tok_t lex_err(size_t pos, const char *why) {
   tok_t t = {T_ERR, pos, 0, why};
   return t;
@@ -151,7 +191,13 @@ static BEAM_NOINLINE tok_t lex(const char *s, size_t *pos) {
   case ']': t.k = T_RBRACK; break;
   case ',': t.k = T_COMMA; break;
   case '|': t.k = T_BAR; break;
+  case '/': t.k = T_SLASH; break;
   case '<':
+    if (s[p + 1] != '<' && (t.len = dotted(s + p + 1, 3, 3)) > 0) {
+      t.k = T_PID, t.len++; /* <0.ID.Serial> */
+      break;
+    }
+    /* fall through */
   case '>':
     if (s[p + 1] != c)
       return lex_err(p, c == '<' ? "expected '<<'" : "expected '>>'");
@@ -159,6 +205,11 @@ static BEAM_NOINLINE tok_t lex(const char *s, size_t *pos) {
     t.len = 2;
     break;
   case '#':
+    if (strncmp(s + p, "#Ref<", 5) == 0 &&
+        (t.len = dotted(s + p + 5, 2, 1 + BEAM__REF_MAX_WORDS)) > 0) {
+      t.k = T_REF, t.len += 5; /* #Ref<0.W2.W1.W0> */
+      break;
+    }
     if (s[p + 1] != '{')
       return lex_err(p, "expected '#{'");
     t.k = T_MAP, t.len = 2;
@@ -371,6 +422,13 @@ static int scan_bin(scan_t *sc) {
       return fail(sc, t.pos,
                   t.k == T_ERR ? t.why
                                : "binary segments are bytes or \"strings\"");
+    } else if (peek(sc->s, sc->pos).k == T_SLASH) {
+      if (sc->pattern)
+        return fail(sc, t.pos, "/utf8 is only allowed in beam_fmt");
+      lex(sc->s, &sc->pos);
+      t = lex(sc->s, &sc->pos);
+      if (t.k != T_ATOM || t.len != 4 || memcmp(sc->s + t.pos, "utf8", 4) != 0)
+        return fail(sc, t.pos, "only /utf8 may follow a string in a binary");
     }
     int r = scan_sep(sc, T_RBIN, "expected ',' or '>>'");
     if (r <= 0)
@@ -401,6 +459,19 @@ static BEAM_NOINLINE int scan_float(scan_t *sc, tok_t t) {
   return 0;
 }
 
+static BEAM_NOINLINE int scan_pid_ref(scan_t *sc, tok_t t) {
+  uint32_t w[1 + BEAM__REF_MAX_WORDS];
+  if (sc->pattern) /* match them with ~t */
+    return fail(sc, t.pos, "pid and ref literals are only allowed in beam_fmt");
+  int n = token_nums(sc->s + t.pos + (t.k == T_PID ? 1 : 5), w,
+                     1 + BEAM__REF_MAX_WORDS);
+  if (n < 0)
+    return fail(sc, t.pos, "pid or ref number out of range (32 bits)");
+  if (w[0] != 0)
+    return fail(sc, t.pos, "only pids and refs of this node (<0.I.S>)");
+  return 0;
+}
+
 static int scan_term(scan_t *sc) {
   tok_t t = lex(sc->s, &sc->pos);
   int r = 0;
@@ -418,6 +489,9 @@ static int scan_term(scan_t *sc) {
   }
   case T_FLOAT:
     return scan_float(sc, t);
+  case T_PID:
+  case T_REF:
+    return scan_pid_ref(sc, t);
   case T_VAR:
     return scan_var(sc, t);
   case T_ANY:
@@ -582,21 +656,31 @@ static beam_term_t build_charlist(const char *s, tok_t t) {
 }
 
 /* Bytes of a string segment in a binary (see the design comment); writes
-** them to 'out' when not NULL. */
-static size_t bin_str(const char *s, tok_t t, unsigned char *out) {
+** them to 'out' when not NULL. A "..."/utf8 segment ('utf8') encodes
+** escaped characters as UTF-8 too, as Erlang does. */
+static size_t bin_str(const char *s, tok_t t, unsigned char *out, int utf8) {
   size_t n = 0, i = t.pos + 1, end = t.pos + t.len - 1;
   unsigned char u[4];
   while (i < end) {
     uint32_t cp;
     int esc;
     lit_char(s, &i, &cp, &esc);
-    size_t k = esc && cp <= 255 ? (u[0] = (unsigned char) cp, 1)
-                                : beam__utf8_put(cp, u);
+    size_t k = esc && cp <= 255 && !utf8 ? (u[0] = (unsigned char) cp, 1)
+                                          : beam__utf8_put(cp, u);
     if (out)
       memcpy(out + n, u, k);
     n += k;
   }
   return n;
+}
+
+/* After a string in a binary: 1 (and consume it) if "/utf8" follows. */
+static int utf8_suffix(const char *s, size_t *pos) {
+  if (peek(s, *pos).k != T_SLASH)
+    return 0;
+  lex(s, pos);
+  lex(s, pos); /* utf8, checked by the scan */
+  return 1;
 }
 
 static beam_term_t build_bin(build_t *b) {
@@ -606,7 +690,7 @@ static beam_term_t build_bin(build_t *b) {
     if (t.k == T_INT)
       len++;
     else if (t.k == T_STR)
-      len += bin_str(b->s, t, NULL);
+      len += bin_str(b->s, t, NULL, utf8_suffix(b->s, &pos));
     else if (t.k == T_RBIN)
       break;
   }
@@ -622,7 +706,7 @@ static beam_term_t build_bin(build_t *b) {
     if (t.k == T_INT)
       d[len++] = (unsigned char) atoi(b->s + t.pos);
     else if (t.k == T_STR)
-      len += bin_str(b->s, t, d + len);
+      len += bin_str(b->s, t, d + len, utf8_suffix(b->s, &b->pos));
   }
   return r;
 }
@@ -731,10 +815,32 @@ static BEAM_NOINLINE beam_term_t build_float(const char *s, size_t len) {
   return beam_float(strtod(tmp, NULL));
 }
 
+/* A T_PID or T_REF token (scanned: node 0, numbers fit) as a term, by
+** the ETF mapping of term/term.h, so <0.I.S> reads back what prints. */
+static BEAM_NOINLINE beam_term_t build_pid_ref(const char *s, tok_t t) {
+  uint32_t w[1 + BEAM__REF_MAX_WORDS];
+  if (t.k == T_PID) {
+    token_nums(s + t.pos + 1, w, 3);
+    beam__pid_view_t v = {beam__am_nonode, w[1], w[2], 0};
+    return beam__pid_from_view(&v);
+  }
+  int n = token_nums(s + t.pos + 5, w, 1 + BEAM__REF_MAX_WORDS);
+  beam__ref_view_t v;
+  v.node = beam__am_nonode;
+  v.creation = 0;
+  v.n = (unsigned) (n - 1);
+  for (int i = 1; i < n; i++) /* written most significant first */
+    v.w[n - 1 - i] = w[i];
+  return beam__ref_from_view(&v);
+}
+
 static beam_term_t build_term(build_t *b) {
   tok_t t = lex(b->s, &b->pos);
   const char *s = b->s + t.pos;
   switch (t.k) {
+  case T_PID:
+  case T_REF:
+    return build_pid_ref(b->s, t);
   case T_ATOM:
     return beam_atom_len(s, t.len);
   case T_QATOM:

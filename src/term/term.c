@@ -222,6 +222,10 @@ static beam_term_t make_int(int neg, const uint64_t *limbs, size_t n) {
   return boxed(p);
 }
 
+beam_term_t beam__int_from_limbs(int neg, const uint64_t *limbs, size_t n) {
+  return make_int(neg, limbs, n);
+}
+
 beam_term_t beam_int(int64_t v) {
   if (v >= BEAM__SMALL_MIN && v <= BEAM__SMALL_MAX)
     return small(v);
@@ -591,17 +595,101 @@ uint64_t beam__ref_id(beam_term_t t) {
   return beam_is_ref(t) ? beam__box_ptr(t)[1] : 0;
 }
 
+/* Local-form limits (term/term.h): pid ID bits 29..31 must be clear; ref
+** words must be w0 < 2^18, w2 < 2^14, no more than 3, id != 0. */
+#define REF_W0_BITS 18
+#define REF_W1_BITS 32
+
+void beam__pid_view(beam_term_t t, beam__pid_view_t *v) {
+  if (beam__is_pid(t)) {
+    uint64_t serial = beam__pid_serial(t);
+    v->node = beam__am_nonode;
+    v->id = (uint32_t) (beam__pid_index(t) |
+                        (serial >> 32) << BEAM__PID_INDEX_BITS);
+    v->serial = (uint32_t) serial;
+    v->creation = 0;
+    return;
+  }
+  const uint64_t *p = beam__box_ptr(t); /* EXTPID */
+  v->node = beam__mk(p[1]);
+  v->id = (uint32_t) p[2];
+  v->serial = (uint32_t) p[3];
+  v->creation = (uint32_t) p[4];
+}
+
+beam_term_t beam__pid_from_view(const beam__pid_view_t *v) {
+  if (v->node.raw == beam__am_nonode.raw && v->creation == 0 &&
+      (v->id >> (BEAM__PID_INDEX_BITS + 1)) == 0)
+    return beam__pid_make(v->id & BEAM__PID_INDEX_MASK,
+                          (uint64_t) (v->id >> BEAM__PID_INDEX_BITS) << 32 |
+                              v->serial);
+  uint64_t *p = alloc(5);
+  if (p == NULL)
+    return beam_error_term(BEAM_ENOMEM);
+  p[0] = BEAM__HDR(BEAM__SUB_EXTPID, 0);
+  p[1] = v->node.raw;
+  p[2] = v->id;
+  p[3] = v->serial;
+  p[4] = v->creation;
+  return boxed(p);
+}
+
+void beam__ref_view(beam_term_t t, beam__ref_view_t *v) {
+  const uint64_t *p = beam__box_ptr(t);
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
+  if (n == 0) {
+    uint64_t id = p[1];
+    v->node = beam__am_nonode;
+    v->creation = 0;
+    v->n = 3;
+    v->w[0] = (uint32_t) (id & ((1u << REF_W0_BITS) - 1));
+    v->w[1] = (uint32_t) (id >> REF_W0_BITS);
+    v->w[2] = (uint32_t) (id >> (REF_W0_BITS + REF_W1_BITS));
+    return;
+  }
+  v->node = beam__mk(p[2]);
+  v->creation = (uint32_t) p[3];
+  v->n = (unsigned) n;
+  for (size_t i = 0; i < n; i++)
+    v->w[i] = (uint32_t) p[4 + i];
+}
+
+beam_term_t beam__ref_from_view(const beam__ref_view_t *v) {
+  if (v->n == 0 || v->n > BEAM__REF_MAX_WORDS)
+    return beam_error_term(BEAM_EINVAL);
+  if (v->node.raw == beam__am_nonode.raw && v->creation == 0 && v->n <= 3) {
+    uint64_t w1 = v->n > 1 ? v->w[1] : 0, w2 = v->n > 2 ? v->w[2] : 0;
+    uint64_t id = v->w[0] | w1 << REF_W0_BITS |
+                  w2 << (REF_W0_BITS + REF_W1_BITS);
+    if (v->w[0] >> REF_W0_BITS == 0 &&
+        w2 >> (64 - REF_W0_BITS - REF_W1_BITS) == 0 && id != 0)
+      return beam__ref_make(id);
+  }
+  uint64_t *p = alloc(4 + v->n);
+  if (p == NULL)
+    return beam_error_term(BEAM_ENOMEM);
+  p[0] = BEAM__HDR(BEAM__SUB_REF, v->n);
+  p[1] = 0; /* not a local id */
+  p[2] = v->node.raw;
+  p[3] = v->creation;
+  for (unsigned i = 0; i < v->n; i++)
+    p[4 + i] = v->w[i];
+  return boxed(p);
+}
+
 size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid) {
   int n;
-  if (beam__is_pid(pid)) {
-    n = snprintf(buf, size, "<0.%llu.%llu>",
-                 (unsigned long long) beam__pid_index(pid),
-                 (unsigned long long) beam__pid_serial(pid));
-  } else if (beam__is_box_of(pid, BEAM__SUB_EXTPID)) {
-    const uint64_t *p = beam__box_ptr(pid);
-    n = snprintf(buf, size, "<%llu.%llu.%llu>",
-                 (unsigned long long) (p[1] >> 3), (unsigned long long) p[2],
-                 (unsigned long long) p[3]);
+  if (beam_is_pid(pid)) {
+    /* Erlang shows pids of its own node as <0.ID.Serial>; for other nodes
+    ** it shows a node-table index, for which we show the atom's index. */
+    beam__pid_view_t v;
+    beam__pid_view(pid, &v);
+    unsigned long long node = v.node.raw == beam__am_nonode.raw &&
+                                      v.creation == 0
+                                  ? 0
+                                  : (unsigned long long) (v.node.raw >> 3);
+    n = snprintf(buf, size, "<%llu.%lu.%lu>", node, (unsigned long) v.id,
+                 (unsigned long) v.serial);
   } else {
     n = snprintf(buf, size, "<not a pid>");
   }

@@ -25,7 +25,12 @@
 **   BIGINT   hdr(nlimbs) sign-word limbs[nlimbs]  (GMP mp_limb_t, magnitude)
 **   HEAPBIN  hdr(bytes) data (padded to words)            (<= 64 bytes)
 **   REFBIN   hdr(0) beam__bin_t* len offheap-next          (> 64 bytes)
-**   REF      hdr(0) id (uint64: unique for the node's life) node(atom or 0)
+**   REF      local:    hdr(0) id (uint64: unique for the node's life) 0
+**            extended: hdr(n) 0 node-atom creation word[n]   (n = 1..5)
+**            An extended ref is one of another node (or one this node did
+**            not make, e.g. decoded from ETF) kept as its ETF words, 32
+**            bits each in a 64-bit slot; see "Pids and refs as Erlang
+**            sees them" below for how local ones map to ETF words.
 **   MAP      hdr(n) keys[n] values[n], keys sorted in Erlang's map-key
 **            order (beam__cmp_exact: term order, but every integer sorts
 **            before every float) and unique under =:= (a "flat map", as
@@ -116,10 +121,48 @@ static inline int beam__is_pid(beam_term_t t) {
 /* A reference's 64-bit id, or 0 if 't' is not a local ref. */
 uint64_t beam__ref_id(beam_term_t t);
 
+/* ---- Pids and refs as Erlang sees them (term.c) ----
+** The local node is 'nonode@nohost' with creation 0, as an un-distributed
+** erl. A local pid <0.index.serial> is, on the wire, ID = index | (serial
+** >> 32) << 28 and Serial = serial & 0xffffffff (lossless: index has 28
+** bits, serial 33). A local ref id (64 bits, from 1) is three words:
+** w0 = id & 0x3ffff (erl requires 18 bits there for its own node), w1 =
+** (id >> 18) & 0xffffffff, w2 = id >> 50, so erl's word order (w2, w1, w0)
+** is the numeric order of ids. Any pid or ref of another node, creation,
+** or outside these ranges is kept as an EXTPID box or an extended REF and
+** re-encodes byte for byte. The views below make both forms look alike
+** to the encoder, the comparison and the printer, and the 'from_view'
+** constructors choose the local form whenever it fits, so each value has
+** one representation (except refs differing only by trailing zero words,
+** which Erlang also treats as equal). */
+#define BEAM__REF_MAX_WORDS 5
+typedef struct beam__pid_view {
+  beam_term_t node;
+  uint32_t id, serial, creation;
+} beam__pid_view_t;
+typedef struct beam__ref_view {
+  beam_term_t node;
+  uint32_t creation;
+  unsigned n; /* words, 1..5, least significant first */
+  uint32_t w[BEAM__REF_MAX_WORDS];
+} beam__ref_view_t;
+/* 't' must be a pid / a ref. [any, nofail] */
+void beam__pid_view(beam_term_t t, beam__pid_view_t *v);
+void beam__ref_view(beam_term_t t, beam__ref_view_t *v);
+/* The term for a view, on the current heap ([allocs]; local pids do not
+** allocate). 'v->node' must be an atom; 1 <= v->n <= 5. */
+beam_term_t beam__pid_from_view(const beam__pid_view_t *v);
+beam_term_t beam__ref_from_view(const beam__ref_view_t *v);
+/* Words of a REF box (3 for a local one). */
+static inline size_t beam__ref_box_words(uint64_t hdr) {
+  size_t n = (size_t) BEAM__HDR_SIZE(hdr);
+  return n == 0 ? 3 : 4 + n;
+}
+
 /* Atoms the runtime uses itself, made once at start (atom.c). */
 extern beam_term_t beam__am_normal, beam__am_undefined, beam__am_ok,
     beam__am_error, beam__am_true, beam__am_false, beam__am_timeout,
-    beam__am_infinity;
+    beam__am_infinity, beam__am_nonode;
 
 /* Create the atom table and the atoms above; idempotent, thread-safe. */
 int beam__atoms_init(void);
@@ -128,6 +171,10 @@ int beam__atoms_init(void);
 int beam__atoms_set_limit(size_t limit);
 /* Atoms that exist now. [any] */
 size_t beam__atoms_count(void);
+/* The existing atom named by 'len' bytes of UTF-8, or an error term:
+** BEAM_ENOENT if no such atom exists (nothing is created), BEAM_EINVAL if
+** the name is not a valid atom name. [any, nofail-alloc] */
+beam_term_t beam__atom_find(const char *name, size_t len);
 
 /* ---- Boxed access (term.c) ---- */
 
@@ -153,6 +200,11 @@ static inline double beam__float_val(beam_term_t t) {
   memcpy(&d, beam__box_ptr(t) + 1, sizeof d);
   return d;
 }
+
+/* An integer from sign and magnitude limbs (64-bit, least significant
+** first; leading zero limbs allowed), normalised to its one
+** representation, on the current heap. */
+beam_term_t beam__int_from_limbs(int neg, const uint64_t *limbs, size_t n);
 
 /* A new REF with 'id' on the current heap (an error term on ENOMEM). The
 ** process layer's beam_make_ref() pairs it with beam__ref_next_id(). */

@@ -77,7 +77,7 @@ BEAM_TEST(print_compound) {
   ASSERT_PRINTS(beam_fmt("#{a => [1, {b}], \"k\" => <<1>>}"),
                 "#{a => [1,{b}],\"k\" => <<1>>}");
   ASSERT_PRINTS(beam__pid_make(12, 3), "<0.12.3>");
-  ASSERT_PRINTS(beam__ref_make(((uint64_t) 1 << 32) | 7), "#Ref<0.0.1.7>");
+  ASSERT_PRINTS(beam__ref_make(((uint64_t) 1 << 32) | 7), "#Ref<0.0.16384.7>");
   ASSERT_PRINTS(beam_error_term(BEAM_ENOMEM), "#Error<ENOMEM>");
   ASSERT_PRINTS(beam_tuple(2, beam_atom("EXIT"), beam_atom("normal")),
                 "{'EXIT',normal}");
