@@ -23,6 +23,7 @@
 ** moves the mark back to its predecessor (starting earlier is always safe).
 */
 #include "../sched/sched.h"
+#include "../term/pattern.h"
 #include "../term/syntax.h"
 
 #include <limits.h>
@@ -139,6 +140,66 @@ static int check_clauses(beam__proc_t *p, const char *first, va_list *args,
   return rc;
 }
 
+/* Compiled clauses (pattern.c) with their arguments loaded once, so that
+** each queued message costs only the matching itself. */
+#define MAX_CLAUSES 16
+#define MAX_ARGS    48
+
+typedef struct compiled {
+  int n;
+  const beam__pat_t *pat[MAX_CLAUSES];
+  beam__parg_t *args[MAX_CLAUSES];
+  beam__parg_t argv[MAX_ARGS];
+} compiled_t;
+
+static int match_compiled(beam_term_t msg, void *ctx) {
+  compiled_t *c = ctx;
+  for (int i = 0; i < c->n; i++)
+    if (beam__pat_match(c->pat[i], msg, c->args[i]))
+      return i;
+  return NO_MATCH;
+}
+
+/* 1 if every clause compiled (and the ref check as check_clauses), 0 if
+** they must be interpreted (too many, or not compiled), or an error. */
+static int compile_clauses(beam__proc_t *p, const char *first, va_list *args,
+                           compiled_t *c, bool *from_mark) {
+  va_list ap;
+  va_copy(ap, *args);
+  const char *pat = first;
+  bool all_ref = p->ref_mark_id != 0;
+  size_t used = 0;
+  int rc = 1;
+  c->n = 0;
+  while (pat != NULL && rc == 1) {
+    int err;
+    const beam__pat_t *cp = beam__pat_get(pat, &err);
+    if (cp == NULL) {
+      rc = err; /* an error, or 0 to interpret */
+      break;
+    }
+    size_t nargs = beam__pat_nargs(cp);
+    if (c->n == MAX_CLAUSES || used + nargs > MAX_ARGS) {
+      rc = 0;
+      break;
+    }
+    bool has_ref = false;
+    int e = beam__pat_load(cp, &ap, &c->argv[used], p->ref_mark_id, &has_ref);
+    if (e < 0) {
+      rc = e;
+      break;
+    }
+    c->pat[c->n] = cp;
+    c->args[c->n++] = &c->argv[used];
+    used += nargs;
+    all_ref = all_ref && has_ref;
+    pat = va_arg(ap, const char *);
+  }
+  va_end(ap);
+  *from_mark = rc == 1 && all_ref;
+  return rc;
+}
+
 int beam_receive(int64_t timeout_ms, const char *pattern, ...) {
   beam__proc_t *p = beam__proc_current();
   if (!p)
@@ -148,7 +209,15 @@ int beam_receive(int64_t timeout_ms, const char *pattern, ...) {
   va_list ap;
   va_start(ap, pattern);
   bool from_mark = false;
-  int rc = check_clauses(p, pattern, &ap, &from_mark);
+  compiled_t cc;
+  int rc = compile_clauses(p, pattern, &ap, &cc, &from_mark);
+  if (rc == 1) {
+    rc = receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
+    va_end(ap);
+    return rc;
+  }
+  if (rc == 0)
+    rc = check_clauses(p, pattern, &ap, &from_mark);
   if (rc == 0) {
     clauses_t c = {pattern, &ap};
     rc = receive_loop(p, timeout_ms, match_clauses, &c, NULL, from_mark);

@@ -39,25 +39,13 @@
 */
 #include "syntax.h"
 #include "heap.h"
+#include "pattern.h"
 
 #include <math.h>
 
 #define MAX_INT_DIGITS 300 /* fits BIG_LIMBS below */
 #define BIG_LIMBS      16
 #define MAX_FLOAT_LEN  64
-
-typedef enum {
-  T_END, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_COMMA, T_BAR, T_LBIN,
-  T_RBIN, T_MAP, T_ARROW, T_ASSOC, T_ATOM, T_QATOM, T_VAR, T_ANY, T_INT,
-  T_FLOAT, T_STR, T_HOLE, T_ERR,
-  T_PID, T_REF, T_SLASH /* beam_fmt only: <0.I.S>, #Ref<0.A.B.C>, ".."/utf8 */
-} kind_t;
-
-typedef struct tok {
-  kind_t k;
-  size_t pos, len; /* the token's text: s[pos .. pos+len) */
-  const char *why; /* T_ERR only */
-} tok_t;
 
 /* ---- Lexer ---- */
 
@@ -282,6 +270,10 @@ static BEAM_NOINLINE tok_t lex(const char *s, size_t *pos) {
   }
   *pos = p + t.len;
   return t;
+}
+
+tok_t beam__lex(const char *s, size_t *pos) {
+  return lex(s, pos);
 }
 
 static tok_t peek(const char *s, size_t pos) {
@@ -908,7 +900,7 @@ typedef struct walk {
 
 static int walk_term(walk_t *w, const beam_term_t *t);
 
-static int float_eq(double x, double y) {
+int beam__float_eq(double x, double y) {
   return x == y && signbit(x) == signbit(y);
 }
 
@@ -982,7 +974,7 @@ static BEAM_NOINLINE int eq_float_text(beam_term_t t, const char *s,
   char tmp[MAX_FLOAT_LEN + 1];
   memcpy(tmp, s, len);
   tmp[len] = '\0';
-  return float_eq(beam__float_val(t), strtod(tmp, NULL));
+  return beam__float_eq(beam__float_val(t), strtod(tmp, NULL));
 }
 
 static int eq_str_list(beam_term_t l, const char *s, tok_t tk) {
@@ -1001,7 +993,7 @@ static int eq_str_list(beam_term_t l, const char *s, tok_t tk) {
   return l.raw == BEAM__NIL_RAW;
 }
 
-static int eq_utf8_list(beam_term_t l, const char *s) {
+int beam__eq_utf8_list(beam_term_t l, const char *s) {
   const unsigned char *u = (const unsigned char *) s;
   size_t len = strlen(s), i = 0;
   while (i < len) {
@@ -1016,7 +1008,7 @@ static int eq_utf8_list(beam_term_t l, const char *s) {
   return l.raw == BEAM__NIL_RAW;
 }
 
-static int eq_bytes(beam_term_t t, const void *p, size_t n) {
+int beam__eq_bytes(beam_term_t t, const void *p, size_t n) {
   size_t len;
   const void *d = beam_binary_data(t, &len);
   return d != NULL && len == n && (n == 0 || memcmp(d, p, n) == 0);
@@ -1068,7 +1060,7 @@ static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
   }
   case 'f': {
     double v = va_arg(*ap, double), x;
-    return t && beam_get_float(*t, &x) == 0 && float_eq(x, v);
+    return t && beam_get_float(*t, &x) == 0 && beam__float_eq(x, v);
   }
   case 'a':
   case 's':
@@ -1083,8 +1075,8 @@ static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
     if (h == 'a')
       return beam_is(*t, v);
     if (h == 's')
-      return eq_bytes(*t, v, strlen(v));
-    return eq_utf8_list(*t, v);
+      return beam__eq_bytes(*t, v, strlen(v));
+    return beam__eq_utf8_list(*t, v);
   }
   case 'b': {
     const void *p = va_arg(*ap, const void *);
@@ -1093,7 +1085,7 @@ static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
       w->einval = 1;
       return 0;
     }
-    return t && eq_bytes(*t, p, n);
+    return t && beam__eq_bytes(*t, p, n);
   }
   default: {
     beam_term_t v = va_arg(*ap, beam_term_t);
@@ -1263,6 +1255,15 @@ int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap) {
 int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap) {
   if (pattern == NULL || ap == NULL)
     return BEAM_EINVAL;
+  int err;
+  const beam__pat_t *pat = beam__pat_get(pattern, &err);
+  if (err < 0)
+    return err;
+  beam__parg_t args[16];
+  if (pat && beam__pat_nargs(pat) <= 16) { /* compiled (pattern.c) */
+    int rc = beam__pat_load(pat, ap, args, 0, NULL);
+    return rc < 0 ? rc : beam__pat_match(pat, t, args);
+  }
   size_t nargs;
   int rc = beam__pattern_scan(pattern, &nargs);
   if (rc < 0)

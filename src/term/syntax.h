@@ -24,6 +24,29 @@
 
 #include "term.h"
 
+/* Tokens, for the pattern compiler (pattern.c). */
+typedef enum {
+  T_END, T_LBRACE, T_RBRACE, T_LBRACK, T_RBRACK, T_COMMA, T_BAR, T_LBIN,
+  T_RBIN, T_MAP, T_ARROW, T_ASSOC, T_ATOM, T_QATOM, T_VAR, T_ANY, T_INT,
+  T_FLOAT, T_STR, T_HOLE, T_ERR,
+  T_PID, T_REF, T_SLASH /* beam_fmt only: <0.I.S>, #Ref<0.A.B.C>, ".."/utf8 */
+} kind_t;
+
+typedef struct tok {
+  kind_t k;
+  size_t pos, len; /* the token's text: s[pos .. pos+len) */
+  const char *why; /* T_ERR only */
+} tok_t;
+
+/* The next token of 's' at '*pos' (advanced past it). */
+tok_t beam__lex(const char *s, size_t *pos);
+
+/* Comparisons the matchers share: floats as =:= (0.0 =/= -0.0), a binary
+** against bytes, a char list against UTF-8 text. */
+int beam__float_eq(double x, double y);
+int beam__eq_bytes(beam_term_t t, const void *p, size_t n);
+int beam__eq_utf8_list(beam_term_t l, const char *s);
+
 #define BEAM__PATTERN_MAX_VARS  16
 #define BEAM__PATTERN_MAX_DEPTH 32
 
