@@ -139,10 +139,50 @@ check-format:
 clean:
 	rm -rf build
 
-# ---- External Term Format (issue 3): cbeam-term ----
+# ---- External Term Format (issue 3): cbeam-term, fuzz target, erl diff ----
+# cbeam-term (tools/) is built with the libraries. tests/fuzz/etf_fuzz is a
+# libFuzzer target built with clang (FUZZ_CC) over the term layer, in
+# build/fuzz; 'make test' (plain) replays its corpus for a few seconds and
+# 'make stress' fuzzes for FUZZ_SECONDS (600). tests/diff/ checks bytes,
+# order and equality against erl (plain 'make test'; skipped without erl).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 600
+FUZZ_B       := build/fuzz
+FUZZ_FLAGS   := -std=c11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=all -pthread -Iinclude -D_GNU_SOURCE
+FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(wildcard src/term/*.c src/util/*.c))
+
 all: $(B)/cbeam-term
+test: $(B)/cbeam-term $(B)/tests/etf_diff
 
 $(B)/cbeam-term: tools/cbeam-term.c $(LIB_A) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+
+$(B)/tests/etf_diff: tests/diff/etf_diff.c $(LIB_A) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+
+$(FUZZ_B)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "CC(fuzz) $<"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+
+$(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ)
+	@echo "LD $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) -lgmp -lm -lz
+
+# The plain 'make test' builds the fuzz target when clang can (a note, not
+# a failure, otherwise: run-all.sh then counts the replay as skipped).
+ifeq ($(VARIANT),plain)
+test: fuzz-maybe
+endif
+.PHONY: fuzz fuzz-maybe
+fuzz-maybe:
+	@$(MAKE) --no-print-directory $(FUZZ_B)/etf_fuzz 2>/dev/null || \
+	  { rm -f $(FUZZ_B)/etf_fuzz; echo "note: fuzz target not built (needs clang, libclang-rt-14-dev)"; }
+fuzz: $(FUZZ_B)/etf_fuzz
+	sh tests/fuzz/run.sh $(FUZZ_B)/etf_fuzz $(FUZZ_SECONDS)
+stress: fuzz

@@ -55,6 +55,30 @@ for src in examples/*.c; do
   fi
 done
 
-p=$((up + ep)); f=$((uf + ef))
+# ---- External Term Format (plain variant only): the differential test
+# against erl (4 checks, skipped without erl) and a short replay of the
+# fuzz corpus (1 test, skipped without clang's libFuzzer build).
+xp=0; xf=0; xs=0
+case "$VARIANT" in
+  plain)
+    sh tests/diff/run.sh "$B" > "$out" 2>&1
+    grep -v '^diff: ' "$out"
+    last=$(grep -E '^diff: [0-9]+ passed' "$out" | tail -n 1)
+    if [ -z "$last" ]; then echo "FAIL diff (no summary)"; xf=$((xf + 1))
+    else set -- $last; xp=$((xp + $2)); xf=$((xf + $4)); xs=$((xs + $6)); fi
+    if [ -x build/fuzz/etf_fuzz ]; then
+      t0=$(date +%s%N)
+      if sh tests/fuzz/run.sh build/fuzz/etf_fuzz replay > "$out" 2>&1; then
+        xp=$((xp + 1))
+        echo "ok   fuzz/etf_corpus_replay ($(( ($(date +%s%N) - t0) / 1000000 )) ms, $(grep -o 'Done [0-9]* runs' "$out"))"
+      else
+        xf=$((xf + 1)); echo "FAIL fuzz/etf_corpus_replay"; sed 's/^/  | /' "$out" | tail -n 40
+      fi
+    else
+      xs=$((xs + 1)); echo "skip fuzz/etf_corpus_replay (no build/fuzz/etf_fuzz: needs clang, libclang-rt-14-dev)"
+    fi ;;
+esac
+
+p=$((up + ep + xp)); f=$((uf + ef + xf)); us=$((us + xs))
 echo "$p passed, $f failed, $us skipped"
 [ "$f" -eq 0 ]

@@ -14,7 +14,7 @@
 ** creation 0, as in an un-distributed erl; cbeam/term.h says how their
 ** numbers map). BEAM_ETF_COMPRESSED adds zlib compression as
 ** term_to_binary(T, [compressed]) does, and like it keeps the plain form
-** when compressing does not make the result smaller.
+** when the compressed form would be longer.
 **
 ** Decoding accepts every tag OTP 25 emits plus the older forms of atoms,
 ** floats, pids and refs; funs, ports and bitstrings that are not whole

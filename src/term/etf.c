@@ -26,7 +26,7 @@
 **  - pids NEW_PID_EXT, refs NEWER_REFERENCE_EXT (numbers: term/term.h);
 **  - compressed: tag 80, the inflated size, then a zlib stream of the
 **    body at level 6 (erl's [compressed]); as erl, only when that is
-**    smaller than the plain form, so tiny terms stay plain.
+**    no longer than the plain form, so tiny terms stay plain.
 **
 ** Decoding runs the same explicit-stack walk top-down: a container is
 ** allocated on the heap when its header is read and each child is decoded
@@ -429,7 +429,7 @@ static int encode_plain(beam_term_t t, unsigned flags, unsigned char **out,
 }
 
 /* Compress 'plain' (len bytes, starting with 131) in place of itself when
-** that is smaller, as erl does: 131, 80, inflated size, zlib stream. */
+** that is no longer, as erl does: 131, 80, inflated size, zlib stream. */
 static int compress_block(unsigned char **block, size_t *len, int level) {
   size_t ulen = *len - 1;
   if (*len <= 6 || ulen > UINT32_MAX)
@@ -438,11 +438,12 @@ static int compress_block(unsigned char **block, size_t *len, int level) {
   unsigned char *z = beam__malloc(*len);
   if (z == NULL)
     return BEAM_ENOMEM;
-  /* Only output that fits in fewer bytes than the plain form is wanted:
-  ** compress2 fails with Z_BUF_ERROR when it does not fit. */
+  /* Only output no longer than the plain form is wanted (erl keeps the
+  ** compressed form at equal length; checked against erl 25): compress2
+  ** fails with Z_BUF_ERROR when it does not fit. */
   int zr = compress2(z + 6, &zcap, *block + 1, (uLong) ulen,
                      level ? level : Z_DEFAULT_COMPRESSION);
-  if (zr == Z_OK && zcap + 6 < *len) {
+  if (zr == Z_OK) {
     z[0] = VERSION_MAGIC;
     z[1] = COMPRESSED;
     z[2] = (unsigned char) (ulen >> 24);
