@@ -24,6 +24,7 @@ extern "C" {
 #include "cbeam/errors.h"
 #include "cbeam/term.h"
 #include "cbeam/process.h"
+#include "cbeam/failure.h"
 #include "cbeam/etf.h"
 
 /* [any, nofail] A static description of an error code ("unknown error" for

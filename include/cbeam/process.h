@@ -43,13 +43,17 @@ BEAM_API int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg);
 /* ---- Processes ---- */
 
 enum beam_spawn_flags {
-  BEAM_SPAWN_PINNED = 1u << 0, /* never migrate off the spawning scheduler */
+  BEAM_SPAWN_PINNED = 1u << 0,  /* never migrate off the spawning scheduler */
+  BEAM_SPAWN_LINK = 1u << 1,    /* link before the child runs (failure.h) */
+  BEAM_SPAWN_MONITOR = 1u << 2, /* monitor before the child runs; the ref
+                                   goes to '*monitor_ref' */
 };
 
 typedef struct beam_spawn_opts {
   size_t stack_size; /* 0 = the configured default; rounded up to pages */
   unsigned flags;    /* BEAM_SPAWN_* */
-  void *reserved[4];
+  beam_term_t *monitor_ref; /* with BEAM_SPAWN_MONITOR (required then) */
+  void *reserved[3];
 } beam_spawn_opts_t;
 
 /* [proc, allocs] Start 'fn(copy of arg)' in a new process; '*pid' receives

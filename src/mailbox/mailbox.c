@@ -67,16 +67,19 @@ static beam__msg_t *pop(beam__mailbox_t *mb) {
   return NULL;
 }
 
-size_t beam__mailbox_drain(beam__mailbox_t *mb) {
+size_t beam__mailbox_drain(beam__mailbox_t *mb, beam__signal_fn on_signal,
+                           void *ctx) {
   size_t n = 0;
   beam__msg_t *m;
   while ((m = pop(mb)) != NULL) {
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
+    if (m->kind != 0 && on_signal && !on_signal(ctx, m))
+      continue;
     atomic_store_explicit(mb->lastp, m, memory_order_relaxed);
     mb->lastp = &m->next;
+    mb->inner_len++;
     n++;
   }
-  mb->inner_len += (int64_t) n;
   return n;
 }
 
@@ -98,9 +101,17 @@ beam__msg_t *beam__mailbox_unlink(beam__mailbox_t *mb, beam__link_t *pos) {
   return m;
 }
 
-void beam__mailbox_fini(beam__mailbox_t *mb) {
-  beam__mailbox_drain(mb);
-  beam__msg_t *m = beam__link_get(&mb->first);
+void beam__mailbox_fini(beam__mailbox_t *mb,
+                        void (*on_dead)(void *ctx, beam__msg_t *m),
+                        void *ctx) {
+  beam__msg_t *m;
+  while ((m = pop(mb)) != NULL) {
+    if (m->kind != 0 && on_dead)
+      on_dead(ctx, m);
+    else
+      beam__msg_free(m);
+  }
+  m = beam__link_get(&mb->first);
   while (m != NULL) {
     beam__msg_t *next = beam__link_get(&m->next);
     beam__msg_free(m);

@@ -33,14 +33,24 @@ typedef struct beam__mailbox {
 } beam__mailbox_t;
 
 void beam__mailbox_init(beam__mailbox_t *mb);
-/* Free every queued message, outer and inner. Owner only, and only once no
-** sender can still push (after the process's grace period). */
-void beam__mailbox_fini(beam__mailbox_t *mb);
+/* Free every queued message, outer and inner; signal blocks still in the
+** outer queue go to 'on_dead' (may be NULL), which frees them. Owner only,
+** and only once no sender can still push (after the grace period). */
+void beam__mailbox_fini(beam__mailbox_t *mb,
+                        void (*on_dead)(void *ctx, beam__msg_t *m),
+                        void *ctx);
 /* [any] Append; the caller then checks whether the receiver must wake. */
 void beam__mailbox_push(beam__mailbox_t *mb, beam__msg_t *m);
-/* [owner] Move every message the outer queue holds to the inner queue.
-** Returns how many moved. */
-size_t beam__mailbox_drain(beam__mailbox_t *mb);
+/* A signal block (kind != 0) met while draining: returns true if it
+** became a message for the inner queue; otherwise it consumed the block.
+** It may also never return (the process ends); the queue is consistent
+** whenever it is called. */
+typedef bool (*beam__signal_fn)(void *ctx, beam__msg_t *m);
+/* [owner] Move every message the outer queue holds to the inner queue,
+** handing signals to 'on_signal' (NULL: treat them as messages). Returns
+** how many messages moved. */
+size_t beam__mailbox_drain(beam__mailbox_t *mb, beam__signal_fn on_signal,
+                           void *ctx);
 /* [owner] A message taken off the outer queue's list but not yet returned
 ** by a drain (a push was half done during the last drain). */
 bool beam__mailbox_tail_pending(beam__mailbox_t *mb);

@@ -45,6 +45,7 @@ static beam__msg_t *take(beam__proc_t *p, beam__link_t *pos) {
 }
 
 static void finish_wait(beam__proc_t *p) {
+  p->in_receive = 0;
   beam__proc_timer_cancel(p);
   p->deadline_ms = -1;
   p->ref_mark_id = 0;
@@ -57,8 +58,10 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
                                                    : &p->mbox.first;
   p->deadline_ms =
       timeout > 0 ? (int64_t) beam__rt_deadline_ms(timeout) : -1;
+  p->in_receive = 1;
   for (;;) {
-    beam__mailbox_drain(&p->mbox);
+    atomic_store_explicit(&p->sig_pending, false, memory_order_relaxed);
+    beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
     beam__msg_t *m;
     while ((m = beam__link_get(pos)) != NULL) {
       int r = match(m->term, ctx);
@@ -267,6 +270,20 @@ int64_t beam_mailbox_len(void) {
   beam__proc_t *p = beam__proc_current();
   if (!p)
     return BEAM_ENOTPROC;
-  beam__mailbox_drain(&p->mbox);
+  beam__signals_check(p);
+  beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
   return p->mbox.inner_len;
+}
+
+void beam__mailbox_remove_if(beam__proc_t *p,
+                             bool (*pred)(beam_term_t msg, void *ctx),
+                             void *ctx) {
+  beam__link_t *pos = &p->mbox.first;
+  beam__msg_t *m;
+  while ((m = beam__link_get(pos)) != NULL) {
+    if (pred(m->term, ctx))
+      beam__msg_free(take(p, pos));
+    else
+      pos = &m->next;
+  }
 }

@@ -37,7 +37,7 @@ static void proc_entry(void) {
     p->arg = NULL;
   }
   p->fn(arg);
-  beam_exit(beam__am_normal);
+  beam__proc_terminate(p, beam__am_normal); /* P2 */
 }
 
 void beam__proc_switch_out(beam__proc_t *p, uint32_t reason) {
@@ -51,14 +51,17 @@ void beam_exit(beam_term_t reason) {
     fputs("cbeam: beam_exit() called outside a process; aborting\n", stderr);
     abort();
   }
-  (void) reason; /* exit signals to links and monitors: issue #4 */
-  beam__proc_switch_out(p, BEAM__Y_EXIT);
-  BEAM_PANIC("a finished process was resumed");
+  beam__proc_terminate(p, beam_is_error(reason) ? beam__am_normal : reason);
 }
 
 void beam__proc_cleanup(beam__proc_t *p) {
   atomic_store_explicit(&p->state, BEAM__P_EXITING, memory_order_seq_cst);
-  beam__ptab_remove(p);
+  beam__ptab_remove(p); /* already done unless the runtime is stopping */
+  beam__signals_free(p);
+  if (p->exit_reason) {
+    beam__msg_free(p->exit_reason);
+    p->exit_reason = NULL;
+  }
   beam__heap_fini(&p->heap);
   if (p->arg) {
     beam__msg_free(p->arg);
@@ -73,18 +76,30 @@ void beam__proc_cleanup(beam__proc_t *p) {
 }
 
 void beam__proc_reclaim(beam__sched_t *s, beam__proc_t *p) {
-  beam__mailbox_fini(&p->mbox);
+  /* Signals that came after its end get their answers; not at shutdown
+  ** ('s' NULL), when everyone is going. */
+  beam__mailbox_fini(&p->mbox, s ? beam__signal_dead : NULL, p);
   beam__stack_free(s, p);
 }
 
 /* ---- Spawn ---- */
 
+static void exit_at_once(beam_term_t arg) {
+  (void) arg;
+}
+
 int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
                      const beam_spawn_opts_t *opts, beam_pid_t *out) {
   size_t stack = opts ? opts->stack_size : 0;
   unsigned flags = opts ? opts->flags : 0;
-  if (fn == NULL || (flags & ~(unsigned) BEAM_SPAWN_PINNED) ||
+  unsigned known = BEAM_SPAWN_PINNED | BEAM_SPAWN_LINK | BEAM_SPAWN_MONITOR;
+  beam__proc_t *parent = caller ? caller->current : NULL;
+  if (fn == NULL || (flags & ~known) ||
       (stack != 0 && (stack < 16384 || stack > ((size_t) 1 << 30))))
+    return BEAM_EINVAL;
+  if ((flags & (BEAM_SPAWN_LINK | BEAM_SPAWN_MONITOR)) &&
+      (parent == NULL ||
+       ((flags & BEAM_SPAWN_MONITOR) && opts->monitor_ref == NULL)))
     return BEAM_EINVAL;
   if (beam_is_error(arg))
     return beam_term_error(arg);
@@ -129,6 +144,16 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
   beam__ctx_make(&p->ctx, proc_entry);
   atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
   beam__ptab_insert(p, out);
+  int err = 0;
+  if (flags & BEAM_SPAWN_LINK)
+    err = beam__signals_spawn_link(parent, p); /* before it runs: P5 */
+  if (err == 0 && (flags & BEAM_SPAWN_MONITOR))
+    err = beam__signals_spawn_monitor(parent, p, opts->monitor_ref); /* P6 */
+  if (err != 0) {
+    p->fn = exit_at_once; /* nobody may wait for it: it just goes */
+    beam__sched_ready(beam__tls()->sched == caller ? caller : NULL, p, false);
+    return err;
+  }
   beam__sched_ready(beam__tls()->sched == caller ? caller : NULL, p, false);
   return 0;
 }
@@ -140,11 +165,25 @@ int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
     return BEAM_ENOTPROC;
   if (pid == NULL)
     return BEAM_EINVAL;
+  beam__signals_check(self);
   return beam__proc_spawn(self->sched, fn, arg, opts, pid);
 }
 
 int beam_spawn(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid) {
   return beam_spawn_opt(fn, arg, NULL, pid);
+}
+
+int beam_spawn_link(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid) {
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_LINK};
+  return beam_spawn_opt(fn, arg, &o, pid);
+}
+
+int beam_spawn_monitor(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid,
+                       beam_term_t *ref) {
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_MONITOR, .monitor_ref = ref};
+  if (ref == NULL)
+    return BEAM_EINVAL;
+  return beam_spawn_opt(fn, arg, &o, pid);
 }
 
 /* ---- Messages ---- */
@@ -164,6 +203,17 @@ static void deliver(beam__sched_t *s, beam__proc_t *p, beam__msg_t *m) {
     beam__sched_ready(s, p, true);
 }
 
+void beam__proc_push_signal(beam__proc_t *p, beam__msg_t *m) {
+  beam__mailbox_push(&p->mbox, m);
+  /* A sleeping process wakes for signals only: the same store-then-load
+  ** handshake as messages, on 'sig_pending' (sched.c, commit_wait). */
+  atomic_store_explicit(&p->sig_pending, true, memory_order_seq_cst);
+  uint32_t st = atomic_load_explicit(&p->state, memory_order_seq_cst);
+  if ((st == BEAM__P_WAITING || st == BEAM__P_SLEEPING) &&
+      beam__proc_wake(p, st))
+    beam__sched_ready(beam__sched_current(), p, true);
+}
+
 void beam__proc_deliver(beam_pid_t pid, beam__msg_t *m) {
   beam__proc_t *p = beam__ptab_lookup(pid);
   if (!p) {
@@ -171,6 +221,24 @@ void beam__proc_deliver(beam_pid_t pid, beam__msg_t *m) {
     return;
   }
   deliver(beam__sched_current(), p, m);
+}
+
+/* A registered name, or {Name, Node} of this node, as a pid; 0 to drop
+** silently (M4), or an error (M3, M5). */
+static int resolve(beam_term_t *to) {
+  if (beam__is_pid(*to))
+    return 1;
+  if (beam_is_atom(*to)) {
+    *to = beam_whereis(*to);
+    return beam__is_pid(*to) ? 1 : BEAM_EBADARG;
+  }
+  if (beam_is_tuple(*to) && beam_tuple_size(*to) == 2 &&
+      beam_is_atom(beam_tuple_get(*to, 0)) &&
+      beam_tuple_get(*to, 1).raw == beam__am_nonode.raw) {
+    *to = beam_whereis(beam_tuple_get(*to, 0));
+    return beam__is_pid(*to) ? 1 : 0;
+  }
+  return BEAM_EINVAL;
 }
 
 int beam_send(beam_pid_t to, beam_term_t msg) {
@@ -181,8 +249,10 @@ int beam_send(beam_pid_t to, beam_term_t msg) {
     return beam_term_error(msg);
   if (beam_is_error(to))
     return beam_term_error(to);
-  if (!beam__is_pid(to))
-    return BEAM_EINVAL;
+  beam__signals_check(self);
+  int r = resolve(&to);
+  if (r <= 0)
+    return r;
   beam__proc_t *p = beam__ptab_lookup(to);
   if (!p)
     return 0; /* a dead pid: dropped silently, as in Erlang (M2) */
@@ -205,7 +275,12 @@ beam_pid_t beam_self(void) {
 int beam_is_alive(beam_pid_t pid) {
   if (!beam__is_pid(pid))
     return beam_is_error(pid) ? beam_term_error(pid) : BEAM_EINVAL;
-  return beam__ptab_alive(pid) ? 1 : 0;
+  if (!beam__ptab_alive(pid))
+    return 0;
+  /* P7: an exit signal the caller sent that will end it counts as done.
+  ** Only a scheduler may look at the descriptor (qsbr.c). */
+  beam__proc_t *p = beam__sched_current() ? beam__ptab_lookup(pid) : NULL;
+  return p && atomic_load_explicit(&p->doomed, memory_order_seq_cst) ? 0 : 1;
 }
 
 int beam_yield(void) {
@@ -213,6 +288,8 @@ int beam_yield(void) {
   if (!p)
     return BEAM_ENOTPROC;
   beam__proc_switch_out(p, BEAM__Y_YIELD);
+  p = beam__proc_current(); /* maybe another thread now */
+  beam__signals_check(p);
   return 0;
 }
 
@@ -225,8 +302,14 @@ int beam_sleep(int64_t ms) {
   if (ms == 0)
     return beam_yield();
   p->deadline_ms = (int64_t) beam__rt_deadline_ms(ms);
-  while ((int64_t) beam__rt_now_ms() < p->deadline_ms)
+  beam__signals_check(p);
+  while ((int64_t) beam__rt_now_ms() < p->deadline_ms) {
+    p->in_receive = 1; /* process_info shows a sleeper as waiting */
     beam__proc_switch_out(p, BEAM__Y_SLEEP);
+    p = beam__proc_current();
+    p->in_receive = 0;
+    beam__signals_check(p); /* X16: exit signals act during a sleep */
+  }
   beam__proc_timer_cancel(p);
   p->deadline_ms = -1;
   return 0;

@@ -90,7 +90,71 @@ typedef struct beam__proc {
   struct beam__sched *timer_sched; /* wheel that holds 'timer', or NULL */
   uint64_t ref_mark_id;          /* newest ref made since the last receive */
   beam__link_t *ref_mark_pos;    /* inner-queue position when it was made */
+
+  /* ---- Signals and failure (signal.c, registry.c) ---- */
+  _Atomic bool sig_pending;  /* a signal other than a message was pushed */
+  _Atomic uint32_t doomed;   /* exit signals in flight that will end it */
+  _Atomic bool trap_exit;    /* written by the process, read by senders */
+  uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
+  uint8_t killed_by_signal;  /* its end came from another process */
+  uint8_t in_receive;        /* for process_info's status */
+  struct beam__psig *sig;    /* links, monitors, hooks; made on first use */
+  beam_term_t reg_name;      /* under the registry lock; raw 0 = none */
+  bool reg_dead;             /* under the registry lock: may not register */
+  uint64_t switches;         /* times scheduled in */
+  beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
 } beam__proc_t;
+
+/* Signal kinds ('beam__msg_t.kind'; 0 is an ordinary message). */
+enum beam__sig_kind {
+  BEAM__SIG_MSG = 0,
+  BEAM__SIG_EXIT,        /* exit signal: term {'EXIT', From, Reason} */
+  BEAM__SIG_EXIT_LINKED, /* from a linked process's end: same term */
+  BEAM__SIG_LINK,
+  BEAM__SIG_UNLINK,
+  BEAM__SIG_MONITOR,     /* term: the monitor ref */
+  BEAM__SIG_DEMONITOR,   /* term: the monitor ref */
+  BEAM__SIG_DOWN,        /* term: {'DOWN', Ref, process, Pid, Reason} */
+  BEAM__SIG_INFO,        /* process_info request; term: the reply ref */
+};
+#define BEAM__SIG_AUX_DOOM 1u /* the sender counted it in 'doomed' */
+
+/* [proc] Handle pending signals now (a runtime call's checkpoint). May end
+** the process. */
+void beam__signals_check(beam__proc_t *p);
+/* [proc] The mailbox drain's handler: act on one signal block; returns true
+** if it became a message for the inner queue. May end the process. */
+bool beam__signal_handle(void *proc, beam__msg_t *m);
+/* [sched] Answer a signal that reached a process after its end (LINK and
+** MONITOR get 'noproc', process_info 'undefined'), then free it. */
+void beam__signal_dead(void *proc, beam__msg_t *m);
+/* [proc] End the process with 'reason' (exit hooks, registry, links,
+** monitors), then switch out for the last time. */
+_Noreturn void beam__proc_terminate(beam__proc_t *p, beam_term_t reason);
+/* Free what signal.c allocated for 'p' (shutdown of unfinished ones). */
+void beam__signals_free(beam__proc_t *p);
+/* [proc] Spawn-time link / monitor of a child that has not run yet. */
+int beam__signals_spawn_link(beam__proc_t *parent, beam__proc_t *child);
+int beam__signals_spawn_monitor(beam__proc_t *parent, beam__proc_t *child,
+                                beam_term_t *ref);
+/* [sched] Push a signal block to 'p' and wake it if blocked (proc.c). */
+void beam__proc_push_signal(beam__proc_t *p, beam__msg_t *m);
+/* [proc] Remove (and free) every queued message for which 'pred' holds
+** (receive.c). */
+void beam__mailbox_remove_if(beam__proc_t *p,
+                             bool (*pred)(beam_term_t msg, void *ctx),
+                             void *ctx);
+/* The crash report for 'p' ending with 'reason' (report.c). [proc] */
+void beam__crash_report(beam__proc_t *p, beam_term_t reason,
+                        beam_term_t name);
+/* The symbol of a process function, or "?". */
+const char *beam__fn_name(beam_fn_t fn);
+/* Atoms of the failure layer, made at boot. */
+void beam__signals_init(void);
+/* Registry (registry.c). */
+void beam__registry_release(beam__proc_t *p); /* [proc] at its end */
+void beam__registry_reset(void);              /* runtime teardown */
+beam_term_t beam__registry_name_of(beam__proc_t *p);
 
 /* The running process, or NULL on a plain thread / the scheduler stack. */
 beam__proc_t *beam__proc_current(void);

@@ -75,6 +75,9 @@ int beam__ptab_insert(beam__proc_t *p, beam_pid_t *out) {
 
 void beam__ptab_remove(beam__proc_t *p) {
   beam__ptab_entry_t *e = &beam__rt.ptab[beam__pid_index(p->pid)];
+  /* Idempotent: the entry may already hold a newer process. */
+  if (atomic_load_explicit(&e->proc, memory_order_relaxed) != p)
+    return;
   atomic_store_explicit(&e->pid, 0, memory_order_seq_cst);
   atomic_store_explicit(&e->proc, NULL, memory_order_seq_cst);
 }

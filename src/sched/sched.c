@@ -185,8 +185,9 @@ static void commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st) {
     beam__proc_timer_arm(s, p);
   /* seq_cst: the store half of the handshake with senders (proc.c). */
   atomic_store_explicit(&p->state, st, memory_order_seq_cst);
-  bool wake = st == BEAM__P_WAITING &&
-              (pending || beam__mailbox_head_moved(&p->mbox));
+  bool wake = st == BEAM__P_WAITING
+                  ? pending || beam__mailbox_head_moved(&p->mbox)
+                  : atomic_load_explicit(&p->sig_pending, memory_order_seq_cst);
   /* The timer may have fired while the process was still RUNNING (woken by
   ** a message that did not match): its CAS failed and it is gone. Timers
   ** fire only at or after the deadline, so the clock tells. */
@@ -200,6 +201,7 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   beam__tls_t *tls = beam__tls();
   s->current = p;
   p->sched = s;
+  p->switches++;
   tls->heap = &p->heap;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
   beam__ctx_switch(&s->ctx, &p->ctx, false);
@@ -365,6 +367,8 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     return BEAM_EBUSY;
 
   int rc = beam__atoms_init();
+  if (rc == 0)
+    beam__signals_init();
   if (rc == 0 && c.atom_limit)
     rc = beam__atoms_set_limit(c.atom_limit);
   beam__rt.process_limit = limit;
@@ -409,6 +413,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     pthread_join(beam__rt.sched[i]->thread, NULL);
 
   reap_all();
+  beam__registry_reset();
   reset_queues();
   free_scheds(n);
   beam__stack_fini();
