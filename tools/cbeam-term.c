@@ -142,8 +142,9 @@ static int do_encode(int argc, char **argv) {
     return 3;
   }
   if (strlen(text) != len) {
-    fprintf(stderr, "cbeam-term: encode: NUL byte in the input at offset "
-                    "%zu\n",
+    fprintf(stderr,
+            "cbeam-term: encode: NUL byte in the input at offset "
+            "%zu\n",
             strlen(text));
     free(text);
     return 1;
@@ -162,8 +163,8 @@ static int do_encode(int argc, char **argv) {
     pos = (size_t) (strchr(text, '~') - text);
   }
   if (rc < 0) {
-    fprintf(stderr, "cbeam-term: encode: syntax error at offset %zu: %s\n",
-            pos, why ? why : beam_strerror(rc));
+    fprintf(stderr, "cbeam-term: encode: syntax error at offset %zu: %s\n", pos,
+            why ? why : beam_strerror(rc));
     free(text);
     return 1;
   }
@@ -190,8 +191,8 @@ int main(int argc, char **argv) {
     return do_decode(argc - 2, argv + 2);
   if (argc >= 2 && strcmp(argv[1], "encode") == 0)
     return do_encode(argc - 2, argv + 2);
-  if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-                    strcmp(argv[1], "--help") == 0)) {
+  if (argc >= 2 &&
+      (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
     fputs(usage, stdout);
     return 0;
   }

@@ -62,10 +62,10 @@ enum beam_etf_flags {
 
 /* Options; NULL means all defaults. Zero fields take their default. */
 typedef struct beam_etf_opts {
-  unsigned flags;      /* BEAM_ETF_* */
-  int level;           /* compression level 1..9; 0 = 6, erl's default */
-  size_t max_depth;    /* decode: 0 = BEAM_ETF_MAX_DEPTH */
-  size_t max_inflate;  /* decode: 0 = BEAM_ETF_MAX_INFLATE */
+  unsigned flags;     /* BEAM_ETF_* */
+  int level;          /* compression level 1..9; 0 = 6, erl's default */
+  size_t max_depth;   /* decode: 0 = BEAM_ETF_MAX_DEPTH */
+  size_t max_inflate; /* decode: 0 = BEAM_ETF_MAX_INFLATE */
 } beam_etf_opts_t;
 
 /* [any, allocs] term_to_binary: the encoding of 't' as a binary term on
@@ -96,7 +96,6 @@ BEAM_API int beam_etf_encode_alloc(beam_term_t t, const beam_etf_opts_t *opts,
 ** With 'used' NULL the bytes must hold exactly one term; otherwise bytes
 ** may follow it and '*used' receives the bytes the term took. */
 BEAM_API beam_term_t beam_etf_decode(const void *data, size_t len,
-                                     const beam_etf_opts_t *opts,
-                                     size_t *used);
+                                     const beam_etf_opts_t *opts, size_t *used);
 
 #endif

@@ -65,15 +65,36 @@
 #define COMPRESSED    80
 
 enum {
-  NEW_FLOAT_EXT = 70, BIT_BINARY_EXT = 77, ATOM_CACHE_REF = 82,
-  NEW_PID_EXT = 88, NEW_PORT_EXT = 89, NEWER_REFERENCE_EXT = 90,
-  SMALL_INTEGER_EXT = 97, INTEGER_EXT = 98, FLOAT_EXT = 99, ATOM_EXT = 100,
-  REFERENCE_EXT = 101, PORT_EXT = 102, PID_EXT = 103, SMALL_TUPLE_EXT = 104,
-  LARGE_TUPLE_EXT = 105, NIL_EXT = 106, STRING_EXT = 107, LIST_EXT = 108,
-  BINARY_EXT = 109, SMALL_BIG_EXT = 110, LARGE_BIG_EXT = 111,
-  NEW_FUN_EXT = 112, EXPORT_EXT = 113, NEW_REFERENCE_EXT = 114,
-  SMALL_ATOM_EXT = 115, MAP_EXT = 116, FUN_EXT = 117, ATOM_UTF8_EXT = 118,
-  SMALL_ATOM_UTF8_EXT = 119, V4_PORT_EXT = 120,
+  NEW_FLOAT_EXT = 70,
+  BIT_BINARY_EXT = 77,
+  ATOM_CACHE_REF = 82,
+  NEW_PID_EXT = 88,
+  NEW_PORT_EXT = 89,
+  NEWER_REFERENCE_EXT = 90,
+  SMALL_INTEGER_EXT = 97,
+  INTEGER_EXT = 98,
+  FLOAT_EXT = 99,
+  ATOM_EXT = 100,
+  REFERENCE_EXT = 101,
+  PORT_EXT = 102,
+  PID_EXT = 103,
+  SMALL_TUPLE_EXT = 104,
+  LARGE_TUPLE_EXT = 105,
+  NIL_EXT = 106,
+  STRING_EXT = 107,
+  LIST_EXT = 108,
+  BINARY_EXT = 109,
+  SMALL_BIG_EXT = 110,
+  LARGE_BIG_EXT = 111,
+  NEW_FUN_EXT = 112,
+  EXPORT_EXT = 113,
+  NEW_REFERENCE_EXT = 114,
+  SMALL_ATOM_EXT = 115,
+  MAP_EXT = 116,
+  FUN_EXT = 117,
+  ATOM_UTF8_EXT = 118,
+  SMALL_ATOM_UTF8_EXT = 119,
+  V4_PORT_EXT = 120,
 };
 
 #define MAX_STRING_EXT 65535u
@@ -85,10 +106,10 @@ static const beam_etf_opts_t default_opts = {0, 0, 0, 0};
 /* ---- Frame stacks (shared by both directions) ---- */
 
 typedef struct frame {
-  unsigned kind;   /* F_TUPLE, F_MAP, F_LIST */
-  uint64_t *box;   /* tuple/map box; list: cells (decode) */
-  uint64_t rest;   /* encode F_LIST: the rest of the list */
-  size_t i, n;     /* next slot, slots (map: 2 * pairs; list: cells) */
+  unsigned kind; /* F_TUPLE, F_MAP, F_LIST */
+  uint64_t *box; /* tuple/map box; list: cells (decode) */
+  uint64_t rest; /* encode F_LIST: the rest of the list */
+  size_t i, n;   /* next slot, slots (map: 2 * pairs; list: cells) */
 } frame_t;
 
 enum { F_TUPLE, F_MAP, F_LIST };
@@ -611,7 +632,7 @@ static int get_atom(rd_t *d, beam_term_t *out) {
   }
   d->p += n;
   beam_term_t a = (d->flags & BEAM_ETF_SAFE) ? beam__atom_find(name, len)
-                                              : beam_atom_len(name, len);
+                                             : beam_atom_len(name, len);
   if (beam_is_error(a))
     return ctor_err(a);
   *out = a;
@@ -769,9 +790,9 @@ static int get_term(rd_t *d, uint64_t *dst, fstack_t *st) {
       return BEAM_ENOMEM;
     for (size_t i = 0; i < n; i++) {
       c[2 * i] = ((uint64_t) d->p[i] << 3) | BEAM__TAG_SMALL;
-      c[2 * i + 1] = i + 1 < n ? (uint64_t) (uintptr_t) (c + 2 * i + 2) |
-                                     BEAM__TAG_LIST
-                               : BEAM__NIL_RAW;
+      c[2 * i + 1] =
+          i + 1 < n ? (uint64_t) (uintptr_t) (c + 2 * i + 2) | BEAM__TAG_LIST
+                    : BEAM__NIL_RAW;
     }
     d->p += n;
     *dst = (uint64_t) (uintptr_t) c | BEAM__TAG_LIST;
@@ -834,7 +855,7 @@ static int get_term(rd_t *d, uint64_t *dst, fstack_t *st) {
     NEED(d, 4);
     size_t n = get32(d);
     if (n == 0)
-      return AGAIN; /* no cells: the term is the tail itself */
+      return AGAIN;   /* no cells: the term is the tail itself */
     if (n >= left(d)) /* n elements and a tail */
       return BEAM_EBADARG;
     uint64_t *c = halloc(d, 2 * n);
@@ -980,8 +1001,8 @@ static int inflate_body(const unsigned char *z, size_t zlen, size_t max,
                         unsigned char **body, size_t *blen, size_t *zused) {
   if (zlen < 4)
     return BEAM_EBADARG;
-  size_t ulen = (size_t) z[0] << 24 | (size_t) z[1] << 16 |
-                (size_t) z[2] << 8 | z[3];
+  size_t ulen =
+      (size_t) z[0] << 24 | (size_t) z[1] << 16 | (size_t) z[2] << 8 | z[3];
   z += 4, zlen -= 4;
   /* Deflate cannot expand more than ~1032:1, so a bigger claim is a lie:
   ** refuse it before allocating anything. */

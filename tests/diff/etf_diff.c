@@ -39,8 +39,9 @@ static unsigned below(unsigned n) {
 /* ---- Terms cbeam builds ---- */
 
 static const char *const atoms[] = {
-    "a", "b", "ok", "error", "hello_world", "Caps", "with space", "é",
-    "日本", "x@y", "", "'q'", "true", "nonode@nohost", "ÿÿ", "αβγ",
+    "a",  "b",    "ok",  "error", "hello_world", "Caps", "with space",
+    "é",  "日本", "x@y", "",      "'q'",         "true", "nonode@nohost",
+    "ÿÿ", "αβγ",
 };
 
 static beam_term_t gen(int depth);
@@ -105,8 +106,8 @@ static beam_term_t gen_leaf(void) {
   case 6:
     return beam_make_ref();
   case 7:
-    return below(2) ? beam_charlist("hello") : beam_list(2, beam_int(1),
-                                                         beam_int(300));
+    return below(2) ? beam_charlist("hello")
+                    : beam_list(2, beam_int(1), beam_int(300));
   default:
     return beam_nil();
   }
@@ -150,8 +151,9 @@ static void fail(const char *what, beam_term_t t, const unsigned char *want,
   size_t at = 0;
   while (at < wlen && at < glen && want[at] == got[at])
     at++;
-  fprintf(stderr, "FAIL %s: %s\n  lengths %zu vs %zu, first difference at "
-                  "byte %zu\n",
+  fprintf(stderr,
+          "FAIL %s: %s\n  lengths %zu vs %zu, first difference at "
+          "byte %zu\n",
           what, text, wlen, glen, at);
 }
 
@@ -219,8 +221,8 @@ int main(int argc, char **argv) {
   size_t nrec = 0, identical = 0, equal_only = 0;
   unsigned char h[5];
   while (fread(h, 1, 5, in) == 5) {
-    size_t n = (size_t) h[1] << 24 | (size_t) h[2] << 16 |
-               (size_t) h[3] << 8 | h[4];
+    size_t n =
+        (size_t) h[1] << 24 | (size_t) h[2] << 16 | (size_t) h[3] << 8 | h[4];
     unsigned flags = h[0];
     unsigned char *b = malloc(n ? n : 1);
     if (b == NULL || fread(b, 1, n, in) != n)
@@ -247,8 +249,7 @@ int main(int argc, char **argv) {
     } else if (len == n && memcmp(out, b, n) == 0) {
       identical++;
     } else {
-      fail(flags & 1 ? "re-encode (compressed) differs"
-                     : "re-encode differs",
+      fail(flags & 1 ? "re-encode (compressed) differs" : "re-encode differs",
            t, b, n, out, len);
     }
     if (rc == 0) {
@@ -306,8 +307,7 @@ int main(int argc, char **argv) {
   for (size_t i = 0; i < npairs; i++) {
     /* Neighbours in the sorted set are the interesting pairs. */
     size_t a = below((unsigned) nset);
-    size_t b = below(2) ? below((unsigned) nset)
-                        : (a + 1 + below(3)) % nset;
+    size_t b = below(2) ? below((unsigned) nset) : (a + 1 + below(3)) % nset;
     int c = beam_compare(set[a], set[b]);
     pairs[i] = beam_tuple(4, set[a], set[b], beam_int(c < 0 ? -1 : c > 0),
                           beam_int(beam_equal(set[a], set[b])));

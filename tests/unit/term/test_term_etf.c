@@ -20,7 +20,9 @@ typedef struct bytes {
   size_t n;
 } bytes_t;
 
-#define B(...) (const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__})
+#define B(...)                                                                 \
+  (const unsigned char[]){__VA_ARGS__},                                        \
+      sizeof((const unsigned char[]){__VA_ARGS__})
 
 /* Each line: what erl 25.2.3's term_to_binary gives for the text. */
 static const bytes_t golden[] = {
@@ -34,16 +36,15 @@ static const bytes_t golden[] = {
     {"-2147483648", B(131, 98, 128, 0, 0, 0)},
     {"2147483648", B(131, 110, 4, 0, 0, 0, 0, 128)},
     {"18446744073709551616", B(131, 110, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)},
-    {"-1152921504606846977",
-     B(131, 110, 8, 1, 1, 0, 0, 0, 0, 0, 0, 16)},
+    {"-1152921504606846977", B(131, 110, 8, 1, 1, 0, 0, 0, 0, 0, 0, 16)},
     {"1.5", B(131, 70, 63, 248, 0, 0, 0, 0, 0, 0)},
     {"-0.0", B(131, 70, 128, 0, 0, 0, 0, 0, 0, 0)},
     {"[]", B(131, 106)},
     {"[1,2,3]", B(131, 107, 0, 3, 1, 2, 3)},
     {"[1,2|3]", B(131, 108, 0, 0, 0, 2, 97, 1, 97, 2, 97, 3)},
     {"[256]", B(131, 108, 0, 0, 0, 1, 98, 0, 0, 1, 0, 106)},
-    {"[1,2,-1]", B(131, 108, 0, 0, 0, 3, 97, 1, 97, 2, 98, 255, 255, 255, 255,
-                   106)},
+    {"[1,2,-1]",
+     B(131, 108, 0, 0, 0, 3, 97, 1, 97, 2, 98, 255, 255, 255, 255, 106)},
     {"[1,[2],3]", B(131, 108, 0, 0, 0, 3, 97, 1, 107, 0, 1, 2, 97, 3, 106)},
     {"[\"ab\"|\"cd\"]",
      B(131, 108, 0, 0, 0, 3, 107, 0, 2, 97, 98, 97, 99, 97, 100, 106)},
@@ -54,15 +55,14 @@ static const bytes_t golden[] = {
     {"<<\"\\x{e9}\"/utf8>>", B(131, 109, 0, 0, 0, 2, 195, 169)},
     {"#{1 => a, 1.0 => b, b => 1, a => 2, \"x\" => 1, {1} => 2}",
      B(131, 116, 0, 0, 0, 6, 97, 1, 100, 0, 1, 97, 70, 63, 240, 0, 0, 0, 0, 0,
-       0, 100, 0, 1, 98, 100, 0, 1, 97, 97, 2, 100, 0, 1, 98, 97, 1, 104, 1,
-       97, 1, 97, 2, 107, 0, 1, 120, 97, 1)},
+       0, 100, 0, 1, 98, 100, 0, 1, 97, 97, 2, 100, 0, 1, 98, 97, 1, 104, 1, 97,
+       1, 97, 2, 107, 0, 1, 120, 97, 1)},
     {"<0.9.0>", B(131, 88, 100, 0, 13, 'n', 'o', 'n', 'o', 'd', 'e', '@', 'n',
-                  'o', 'h', 'o', 's', 't', 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0,
-                  0)},
+                  'o', 'h', 'o', 's', 't', 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0)},
     {"#Ref<0.1027081502.4177002497.212553>",
-     B(131, 90, 0, 3, 100, 0, 13, 'n', 'o', 'n', 'o', 'd', 'e', '@', 'n',
-       'o', 'h', 'o', 's', 't', 0, 0, 0, 0, 0, 3, 62, 73, 248, 248, 0, 1, 61,
-       56, 5, 30)},
+     B(131, 90, 0, 3, 100, 0, 13, 'n', 'o', 'n', 'o', 'd', 'e', '@', 'n', 'o',
+       'h', 'o', 's', 't', 0, 0, 0, 0, 0, 3, 62, 73, 248, 248, 0, 1, 61, 56, 5,
+       30)},
 };
 
 static void assert_bytes(beam_term_t t, const unsigned char *want, size_t n,
@@ -134,11 +134,11 @@ BEAM_TEST(etf_sizes_at_the_edges) {
 }
 
 BEAM_TEST(etf_big_integers_round_trip) {
-  const char *nums[] = {"1152921504606846975", "1152921504606846976",
-                        "-1152921504606846976", "-1152921504606846977",
-                        "9223372036854775807", "-9223372036854775808",
-                        "18446744073709551615",
-                        "-340282366920938463463374607431768211456"};
+  const char *nums[] = {
+      "1152921504606846975",  "1152921504606846976",
+      "-1152921504606846976", "-1152921504606846977",
+      "9223372036854775807",  "-9223372036854775808",
+      "18446744073709551615", "-340282366920938463463374607431768211456"};
   for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
     beam_term_t t = beam_int_from_str(nums[i]);
     void *out;
@@ -173,23 +173,22 @@ BEAM_TEST(etf_old_tags_decode) {
                  beam_atom("é"));
   ASSERT_TERM_EQ(beam_etf_decode(B(131, 100, 0, 2, 255, 255), NULL, NULL),
                  beam_atom("ÿÿ"));
-  static const unsigned char f[] = "\x83\x63" "1.50000000000000000000e+00"
+  static const unsigned char f[] = "\x83\x63"
+                                   "1.50000000000000000000e+00"
                                    "\0\0\0\0\0";
   ASSERT_TERM_EQ(beam_etf_decode(f, 33, NULL, NULL), beam_float(1.5));
   /* PID_EXT / NEW_REFERENCE_EXT / REFERENCE_EXT re-encode as the new tags */
-  beam_term_t p = beam_etf_decode(
-      B(131, 103, 100, 0, 5, 'a', '@', 'f', 'o', 'o', 0, 0, 0, 1, 0, 0, 0, 2,
-        3),
-      NULL, NULL);
+  beam_term_t p = beam_etf_decode(B(131, 103, 100, 0, 5, 'a', '@', 'f', 'o',
+                                    'o', 0, 0, 0, 1, 0, 0, 0, 2, 3),
+                                  NULL, NULL);
   ASSERT(beam_is_pid(p));
   assert_bytes(p,
-               B(131, 88, 100, 0, 5, 'a', '@', 'f', 'o', 'o', 0, 0, 0, 1, 0,
-                 0, 0, 2, 0, 0, 0, 3),
+               B(131, 88, 100, 0, 5, 'a', '@', 'f', 'o', 'o', 0, 0, 0, 1, 0, 0,
+                 0, 2, 0, 0, 0, 3),
                "PID_EXT");
-  beam_term_t r = beam_etf_decode(
-      B(131, 114, 0, 2, 100, 0, 5, 'a', '@', 'f', 'o', 'o', 1, 0, 0, 0, 1, 0,
-        0, 0, 2),
-      NULL, NULL);
+  beam_term_t r = beam_etf_decode(B(131, 114, 0, 2, 100, 0, 5, 'a', '@', 'f',
+                                    'o', 'o', 1, 0, 0, 0, 1, 0, 0, 0, 2),
+                                  NULL, NULL);
   ASSERT(beam_is_ref(r));
   assert_bytes(r,
                B(131, 90, 0, 2, 100, 0, 5, 'a', '@', 'f', 'o', 'o', 0, 0, 0, 1,
@@ -207,7 +206,10 @@ BEAM_TEST(etf_old_tags_decode) {
   size_t len;
   ASSERT_OK(beam_etf_encode(beam_atom("abc"), &u, buf, sizeof buf, &len));
   ASSERT_EQ(len, 6);
-  ASSERT(memcmp(buf, "\x83\x77\x03" "abc", 6) == 0);
+  ASSERT(memcmp(buf,
+                "\x83\x77\x03"
+                "abc",
+                6) == 0);
 }
 
 BEAM_TEST(etf_local_pids_and_refs_map_to_erl_numbers) {
@@ -285,21 +287,18 @@ BEAM_TEST(etf_foreign_pids_and_refs_reencode_identically) {
   /* Erlang's ref order: node, creation, then words as a number; trailing
   ** zero words do not count. */
   static const uint32_t z[4] = {1, 2, 3, 0};
-  ASSERT_EQ(beam_compare(node_ref("a@foo", 1, 3, z), node_ref("a@foo", 1, 4,
-                                                              z)),
-            0);
+  ASSERT_EQ(
+      beam_compare(node_ref("a@foo", 1, 3, z), node_ref("a@foo", 1, 4, z)), 0);
   ASSERT_EQ(beam_hash(node_ref("a@foo", 1, 3, z)),
             beam_hash(node_ref("a@foo", 1, 4, z)));
   ASSERT_LT(beam_compare(node_ref("a@foo", 1, 3, w), beam__ref_make(1)), 0);
   ASSERT_GT(beam_compare(node_ref("z@foo", 1, 3, w), beam__ref_make(1)), 0);
-  ASSERT_LT(beam_compare(node_ref("a@foo", 1, 3, w), node_ref("a@foo", 2, 1,
-                                                              w)),
-            0);
+  ASSERT_LT(
+      beam_compare(node_ref("a@foo", 1, 3, w), node_ref("a@foo", 2, 1, w)), 0);
   /* Pids: serial, then ID, then node, then creation. */
   beam__pid_view_t a = {beam_atom("z@foo"), 1u << 30, 0, 1};
   beam__pid_view_t b = {beam_atom("z@foo"), 0, 1, 1};
-  ASSERT_LT(beam_compare(beam__pid_from_view(&a), beam__pid_from_view(&b)),
-            0);
+  ASSERT_LT(beam_compare(beam__pid_from_view(&a), beam__pid_from_view(&b)), 0);
   beam__pid_view_t c = {beam_atom("a@foo"), 5, 5, 1};
   ASSERT_LT(beam_compare(beam__pid_from_view(&c), beam__pid_make(5, 5)), 0);
   /* creation != 0 on this node's name stays foreign */
@@ -312,10 +311,10 @@ BEAM_TEST(etf_compressed) {
   beam_term_t l = beam_nil();
   for (int i = 0; i < 200; i++)
     l = beam_cons(beam_atom("hello"), l);
-  static const unsigned char erl[] = {
-      131, 80,  0,   0,   3,  38,  120, 156, 203, 97,  96, 96,
-      72,  73,  97,  96,  205, 72, 205, 201, 201, 31,  165, 71,
-      233, 81,  26,  147, 206, 2,  0,   52,  16,  250, 15};
+  static const unsigned char erl[] = {131, 80,  0,   0,  3,   38, 120, 156, 203,
+                                      97,  96,  96,  72, 73,  97, 96,  205, 72,
+                                      205, 201, 201, 31, 165, 71, 233, 81,  26,
+                                      147, 206, 2,   0,  52,  16, 250, 15};
   /* erl: term_to_binary(lists:duplicate(100, hello), [compressed]) */
   beam_term_t hundred = beam_nil();
   for (int i = 0; i < 100; i++)
@@ -365,8 +364,8 @@ BEAM_TEST(etf_compressed) {
       beam_term_error(beam_etf_decode(B(131, 80, 0, 0, 0, 0), NULL, NULL)),
       BEAM_EBADARG);
   /* Compressed inside a term is not allowed. */
-  ASSERT_ERR(beam_term_error(beam_etf_decode(B(131, 104, 1, 80, 0, 0, 0, 1),
-                                             NULL, NULL)),
+  ASSERT_ERR(beam_term_error(
+                 beam_etf_decode(B(131, 104, 1, 80, 0, 0, 0, 1), NULL, NULL)),
              BEAM_EBADARG);
 }
 
@@ -400,39 +399,38 @@ BEAM_TEST(etf_malformed_input) {
     size_t n;
     int err;
   } bad[] = {
-      {B(0), BEAM_EBADARG},                 /* no version */
-      {B(130, 106), BEAM_EBADARG},          /* wrong version */
-      {B(131, 200), BEAM_EBADARG},          /* unknown tag */
-      {B(131, 82, 0), BEAM_EBADARG},        /* atom cache ref */
-      {B(131, 106, 106), BEAM_EBADARG},     /* trailing byte */
-      {B(131, 119, 2, 255, 255), BEAM_EBADARG},     /* bad UTF-8 atom */
+      {B(0), BEAM_EBADARG},                             /* no version */
+      {B(130, 106), BEAM_EBADARG},                      /* wrong version */
+      {B(131, 200), BEAM_EBADARG},                      /* unknown tag */
+      {B(131, 82, 0), BEAM_EBADARG},                    /* atom cache ref */
+      {B(131, 106, 106), BEAM_EBADARG},                 /* trailing byte */
+      {B(131, 119, 2, 255, 255), BEAM_EBADARG},         /* bad UTF-8 atom */
       {B(131, 119, 3, 0xed, 0xa0, 0x80), BEAM_EBADARG}, /* surrogate */
-      {B(131, 119, 1, 0), BEAM_EBADARG},    /* NUL in an atom */
+      {B(131, 119, 1, 0), BEAM_EBADARG},                /* NUL in an atom */
       {B(131, 70, 0x7f, 0xf0, 0, 0, 0, 0, 0, 0), BEAM_EBADARG}, /* inf */
       {B(131, 70, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1), BEAM_EBADARG}, /* NaN */
       {B(131, 116, 0, 0, 0, 2, 97, 1, 97, 2, 97, 1, 97, 3), BEAM_EBADARG},
-      {B(131, 105, 255, 255, 255, 255, 106), BEAM_EBADARG}, /* huge tuple */
-      {B(131, 108, 255, 255, 255, 255, 106), BEAM_EBADARG}, /* huge list */
-      {B(131, 116, 255, 255, 255, 255, 106), BEAM_EBADARG}, /* huge map */
-      {B(131, 109, 255, 255, 255, 255, 1), BEAM_EBADARG},   /* huge binary */
+      {B(131, 105, 255, 255, 255, 255, 106), BEAM_EBADARG},  /* huge tuple */
+      {B(131, 108, 255, 255, 255, 255, 106), BEAM_EBADARG},  /* huge list */
+      {B(131, 116, 255, 255, 255, 255, 106), BEAM_EBADARG},  /* huge map */
+      {B(131, 109, 255, 255, 255, 255, 1), BEAM_EBADARG},    /* huge binary */
       {B(131, 111, 255, 255, 255, 255, 0, 1), BEAM_EBADARG}, /* huge big */
-      {B(131, 107, 255, 255, 1), BEAM_EBADARG},  /* huge string */
-      {B(131, 100, 255, 255, 97), BEAM_EBADARG}, /* huge atom */
+      {B(131, 107, 255, 255, 1), BEAM_EBADARG},              /* huge string */
+      {B(131, 100, 255, 255, 97), BEAM_EBADARG},             /* huge atom */
       {B(131, 88, 97, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1), BEAM_EBADARG},
       {B(131, 90, 0, 6, 100, 0, 1, 97, 0, 0, 0, 0), BEAM_EBADARG}, /* 6 w */
       {B(131, 90, 0, 0, 100, 0, 1, 97, 0, 0, 0, 0), BEAM_EBADARG}, /* 0 w */
       {B(131, 77, 0, 0, 0, 1, 3, 255), BEAM_ETYPE}, /* a bitstring */
       {B(131, 77, 0, 0, 0, 1, 9, 255), BEAM_EBADARG},
       {B(131, 113, 100, 0, 1, 'm', 100, 0, 1, 'f', 97, 1), BEAM_ETYPE},
-      {B(131, 112, 0, 0, 0, 0), BEAM_ETYPE},  /* a fun */
+      {B(131, 112, 0, 0, 0, 0), BEAM_ETYPE}, /* a fun */
       {B(131, 89, 100, 0, 1, 'a', 0, 0, 0, 1, 0, 0, 0, 1), BEAM_ETYPE},
   };
   size_t before = beam_arena_bytes();
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     beam_term_t t = beam_etf_decode(bad[i].b, bad[i].n, NULL, NULL);
     if (beam_term_error(t) != bad[i].err)
-      BEAM__FAIL("case %zu: expected %s, got %s", i,
-                 beam_err_name(bad[i].err),
+      BEAM__FAIL("case %zu: expected %s, got %s", i, beam_err_name(bad[i].err),
                  beam_err_name(beam_term_error(t)));
     ASSERT_EQ(beam_arena_bytes(), before);
   }
@@ -441,17 +439,16 @@ BEAM_TEST(etf_malformed_input) {
   ASSERT_ERR(beam_term_error(beam_binary_to_term(beam_int(1), NULL)),
              BEAM_ETYPE);
   ASSERT_ERR(beam_etf_encode(beam_nil(), NULL, NULL, 5, NULL), BEAM_EINVAL);
-  ASSERT_ERR(beam_term_error(beam_term_to_binary(beam_error_term(BEAM_ENOMEM),
-                                                 NULL)),
-             BEAM_ENOMEM);
+  ASSERT_ERR(
+      beam_term_error(beam_term_to_binary(beam_error_term(BEAM_ENOMEM), NULL)),
+      BEAM_ENOMEM);
 }
 
 BEAM_TEST(etf_unsorted_map_input_is_sorted) {
   /* keys b, a, 1 in that order: decoded into key order, re-encoded sorted */
-  beam_term_t m = beam_etf_decode(
-      B(131, 116, 0, 0, 0, 3, 100, 0, 1, 'b', 97, 1, 100, 0, 1, 'a', 97, 2,
-        97, 1, 97, 3),
-      NULL, NULL);
+  beam_term_t m = beam_etf_decode(B(131, 116, 0, 0, 0, 3, 100, 0, 1, 'b', 97, 1,
+                                    100, 0, 1, 'a', 97, 2, 97, 1, 97, 3),
+                                  NULL, NULL);
   ASSERT_TERM_EQ(m, beam_fmt("#{1 => 3, a => 2, b => 1}"));
   beam_term_t v;
   ASSERT_EQ(beam_map_get(m, beam_atom("a"), &v), 1);
@@ -502,11 +499,11 @@ BEAM_TEST(etf_atom_table_full_and_safe_mode) {
   ASSERT_TERM_EQ(beam_etf_decode(B(131, 100, 0, 2, 'o', 'k'), &safe, NULL),
                  beam_atom("ok"));
   ASSERT_OK(beam__atoms_set_limit(beam__atoms_count() + 1));
-  ASSERT(beam_is_atom(beam_etf_decode(B(131, 100, 0, 2, 'q', '1'), NULL,
-                                      NULL)));
-  ASSERT_ERR(beam_term_error(
-                 beam_etf_decode(B(131, 100, 0, 2, 'q', '2'), NULL, NULL)),
-             BEAM_ESYSLIMIT);
+  ASSERT(
+      beam_is_atom(beam_etf_decode(B(131, 100, 0, 2, 'q', '1'), NULL, NULL)));
+  ASSERT_ERR(
+      beam_term_error(beam_etf_decode(B(131, 100, 0, 2, 'q', '2'), NULL, NULL)),
+      BEAM_ESYSLIMIT);
 }
 
 BEAM_TEST(etf_out_of_memory_everywhere) {
@@ -567,8 +564,7 @@ BEAM_TEST(etf_cbeam_term_cli) {
                       "\"str\"}\n");
   snprintf(cmd, sizeof cmd, "printf '{a, ~i}' | %s encode 2>/dev/null", exe);
   ASSERT_EQ(WEXITSTATUS(system(cmd)), 1);
-  snprintf(cmd, sizeof cmd, "printf '\\203\\150' | %s decode 2>/dev/null",
-           exe);
+  snprintf(cmd, sizeof cmd, "printf '\\203\\150' | %s decode 2>/dev/null", exe);
   ASSERT_EQ(WEXITSTATUS(system(cmd)), 1);
   snprintf(cmd, sizeof cmd, "%s frobnicate 2>/dev/null", exe);
   ASSERT_EQ(WEXITSTATUS(system(cmd)), 2);
