@@ -139,6 +139,13 @@ check-format:
 clean:
 	rm -rf build
 
+# make compare: every cbeam-bench workload against its Erlang/OTP twin
+# (bench/erl/, needs erl and erlc: Debian erlang-base), medians and ratios;
+# see bench/README.md. E.g. make compare COMPARE_ARGS="--runs 5 --schedulers 2"
+.PHONY: compare
+compare: $(B)/cbeam-bench
+	CBEAM_BENCH=$(B)/cbeam-bench sh bench/compare.sh $(COMPARE_ARGS)
+
 # ---- External Term Format (issue 3): cbeam-term, fuzz target, erl diff ----
 # cbeam-term (tools/) is built with the libraries. tests/fuzz/etf_fuzz is a
 # libFuzzer target built with clang (FUZZ_CC) over the term layer, in

@@ -1,0 +1,201 @@
+#!/bin/sh
+# compare.sh: run each workload on cbeam-bench and on its Erlang/OTP twin
+# (bench/erl/beam-bench.sh) with the same arguments, R times each, and print
+# a table of medians and ratios.
+#
+#   bench/compare.sh [--runs R] [--schedulers K] [--max-wait S] [CASE...]
+#
+# CASE is one quoted workload with its options, e.g. "ring --n 100" or
+# "pingpong --schedulers 1"; without any, every workload at its defaults,
+# plus pingpong on one scheduler. '--schedulers K' (default 0 = one per
+# core, on both sides) is added to every case that does not set its own.
+#
+# Runs alternate (cbeam, BEAM, cbeam, BEAM, ...) so that slow drift in the
+# machine hits both sides alike. Every run is a fresh OS process (one
+# 'cbeam-bench ... --runs 1', one 'erl'), and the median is taken per key
+# over the R runs (the lower middle one for even R, as cbeam-bench does).
+# Workloads cbeam-bench does not have (per its --help) show "n/a"; a run
+# that fails or times out shows "fail". The raw lines go to stderr.
+#
+# Other processes skew every figure on a small machine. Before each run the
+# script waits (up to S seconds, default 60; 0 = never) until the CPUs have
+# been less than 25% busy for half a second, and says in the table how many
+# runs started on a busy machine anyway.
+#
+# Needs: build/plain/cbeam-bench (make bench; or CBEAM_BENCH=path) and
+# Erlang/OTP's erl and erlc (Debian: erlang-base).
+set -eu
+cd "$(dirname "$0")/.."
+
+runs=3 sched=0 max_wait=60 timeout_s=${COMPARE_TIMEOUT:-900}
+usage() {
+  sed -n '2,/^set -eu/p' "$0" | sed -e '/^set -eu/d' -e 's/^# \{0,1\}//' >&2
+  exit 2
+}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) [ $# -ge 2 ] || usage; runs=$2; shift 2 ;;
+    --schedulers) [ $# -ge 2 ] || usage; sched=$2; shift 2 ;;
+    --max-wait) [ $# -ge 2 ] || usage; max_wait=$2; shift 2 ;;
+    -h|--help) usage ;;
+    --*) echo "compare.sh: unknown option $1" >&2; usage ;;
+    *) break ;;
+  esac
+done
+case "$runs$sched$max_wait" in *[!0-9]*) usage ;; esac
+[ "$runs" -ge 1 ] || usage
+
+cbeam=${CBEAM_BENCH:-build/plain/cbeam-bench}
+if [ ! -x "$cbeam" ]; then
+  echo "compare.sh: $cbeam not found: run 'make bench' first" >&2
+  exit 1
+fi
+sh bench/erl/build.sh build/erl
+beam=bench/erl/beam-bench.sh
+
+if [ $# -eq 0 ]; then
+  set -- spawn_idle spawn_exit pingpong "pingpong --schedulers 1" ring skynet \
+    fanin timers selective "bigmsg --kind bin" "bigmsg --kind list" fairness
+fi
+
+# Workloads this cbeam-bench has: the names under "workloads:" in --help.
+cbeam_has=$("$cbeam" --help 2>&1 |
+  awk '/^workloads:/ {on = 1; next} on && /^$/ {exit} on {print $1}')
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+# Percent of CPU time busy over the next half second, all CPUs.
+busy_pct() {
+  a=$(head -n 1 /proc/stat)
+  sleep 0.5
+  b=$(head -n 1 /proc/stat)
+  printf '%s\n%s\n' "$a" "$b" | awk '
+    { t = 0; for (i = 2; i <= NF; i++) t += $i; idle = $5 + $6 }
+    NR == 1 { t0 = t; i0 = idle } NR == 2 { dt = t - t0
+      print (dt > 0 ? int(100 * (dt - (idle - i0)) / dt) : 0) }'
+}
+
+# Wait for a quiet machine; prints 1 if it stayed busy, else 0.
+wait_quiet() {
+  if [ "$max_wait" -eq 0 ] || [ ! -r /proc/stat ]; then echo 0; return; fi
+  start=$(date +%s)
+  while [ "$(busy_pct)" -ge 25 ]; do
+    if [ $(($(date +%s) - start)) -ge "$max_wait" ]; then
+      echo "compare.sh: machine still busy after ${max_wait}s; running anyway" >&2
+      echo 1; return
+    fi
+  done
+  echo 0
+}
+
+# run SIDE CASEID CMD...: one run; appends its line (or "fail") to a file.
+run_one() {
+  side=$1 id=$2; shift 2
+  noisy=$(wait_quiet)
+  echo "$noisy" >> "$tmp/$id.$side.noisy"
+  if timeout "$timeout_s" "$@" >"$tmp/out" 2>"$tmp/err"; then rc=0; else rc=$?; fi
+  line=$(tail -n 1 "$tmp/out")
+  printf '  %-5s %s\n' "$side" "${line:-(no output)}" >&2
+  if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
+    sed 's/^/    /' "$tmp/err" >&2
+    echo "    exit status $rc" >&2
+    line="fail"
+  fi
+  echo "$line" >> "$tmp/$id.$side"
+}
+
+id=0
+for c in "$@"; do
+  id=$((id + 1))
+  case " $c " in
+    *" --schedulers "*) args=$c ;;
+    *) args="$c --schedulers $sched" ;;
+  esac
+  echo "$args" > "$tmp/$id.args"
+  w=${c%% *}
+  have=no
+  for x in $cbeam_has; do [ "$x" = "$w" ] && have=yes; done
+  echo "# $args" >&2
+  r=0
+  while [ "$r" -lt "$runs" ]; do
+    r=$((r + 1))
+    # shellcheck disable=SC2086
+    [ "$have" = yes ] && run_one cbeam "$id" "$cbeam" $args --runs 1
+    # shellcheck disable=SC2086
+    run_one beam "$id" sh "$beam" $args --runs 1
+  done
+  [ "$have" = yes ] || echo "n/a" > "$tmp/$id.cbeam"
+done
+
+# The table. Keys per workload, and which direction is better.
+keys() {
+  case "$1" in
+    spawn_idle) echo "wall_ms:lower bytes_per_proc:lower" ;;
+    spawn_exit) echo "procs_per_s:higher" ;;
+    pingpong) echo "rt_ns:lower" ;;
+    ring) echo "hop_ns:lower" ;;
+    skynet) echo "wall_ms:lower result:equal" ;;
+    fanin) echo "msgs_per_s:higher" ;;
+    timers) echo "wall_ms:lower max_late_ms:lower" ;;
+    selective) echo "op_us:lower scan_op_us:lower" ;;
+    bigmsg) echo "msg_ns:lower small_ns:lower" ;;
+    fairness) echo "worst_ms:lower p99_ms:lower" ;;
+    *) echo "" ;;
+  esac
+}
+
+# median FILE KEY: the median of KEY over the lines of FILE; "n/a" or
+# "fail" if the file says so for every run (a failed run counts as fail).
+median() {
+  awk -v k="$2" '
+    $0 == "n/a" { na = 1; next }
+    $0 == "fail" { bad = 1; next }
+    { for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) v[n++] = substr($i, length(k) + 2) }
+    END {
+      if (na) { print "n/a"; exit }
+      if (bad || n == 0) { print "fail"; exit }
+      for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] + 0 > v[j] + 0; j--) {
+        t = v[j]; v[j] = v[j-1]; v[j-1] = t }
+      print v[int((n - 1) / 2)]
+    }' "$1"
+}
+
+sched_of() {
+  awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^schedulers=/) { print substr($i, 12); exit } }' "$1"
+}
+
+printf '%-34s %-15s %13s %13s %10s  %-6s  %s\n' \
+  "case" "key" "cbeam" "BEAM" "cbeam/BEAM" "better" "ahead"
+noisy_total=0
+id=0
+for c in "$@"; do
+  id=$((id + 1))
+  args=$(cat "$tmp/$id.args")
+  w=${c%% *}
+  label=$(echo "$args" | sed 's/ --schedulers \([0-9]*\)/ -S\1/')
+  s=$(sched_of "$tmp/$id.beam")
+  [ -n "$s" ] && label=$(echo "$label" | sed "s/ -S0\$/ -S$s/")
+  for kd in $(keys "$w"); do
+    k=${kd%%:*} dir=${kd#*:}
+    cv=$(median "$tmp/$id.cbeam" "$k")
+    bv=$(median "$tmp/$id.beam" "$k")
+    awk -v l="$label" -v k="$k" -v c="$cv" -v b="$bv" -v d="$dir" 'BEGIN {
+      num = (c ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/)
+      ratio = "-"; ahead = ""
+      if (num && d == "equal") ahead = (c == b ? "same" : "DIFFER")
+      else if (num && b + 0 != 0 && c + 0 != 0) {
+        r = c / b; ratio = sprintf("%.2f", r)
+        if (d == "lower") f = b / c; else f = c / b
+        if (f >= 1) ahead = sprintf("cbeam %.2fx", f); else ahead = sprintf("BEAM %.2fx", 1 / f)
+      }
+      printf "%-34s %-15s %13s %13s %10s  %-6s  %s\n", l, k, c, b, ratio, d, ahead }'
+  done
+  n=$(cat "$tmp/$id.cbeam.noisy" "$tmp/$id.beam.noisy" 2>/dev/null | awk '{s += $1} END {print s + 0}')
+  noisy_total=$((noisy_total + n))
+done
+echo "medians of $runs run(s) per side; cbeam/BEAM < 1 means cbeam's figure is smaller;"
+echo "\"ahead\" says which side is better for that key and by how much."
+if [ "$noisy_total" -gt 0 ]; then
+  echo "warning: $noisy_total run(s) started while other processes kept the CPUs >= 25% busy"
+fi

@@ -1,0 +1,692 @@
+%% SPDX-License-Identifier: MIT
+%%
+%% cbeam_bench.erl: the Erlang/OTP side of cbeam-bench (bench/*.c), so that
+%% cbeam and the real BEAM can run the same workloads side by side.
+%%
+%%   bench/erl/beam-bench.sh WORKLOAD [--n N] [--laps L] [--senders S]
+%%       [--queued Q] [--kind bin|list] [--hogs H] [--schedulers K] [--runs R]
+%%
+%% The wrapper compiles this module into build/erl/ and starts
+%%   erl -noshell +S K:K +P 2097152 -s cbeam_bench main -extra ARGS...
+%% (+S only when K > 0; without it the VM runs one scheduler per core, as
+%% cbeam does with --schedulers 0). If the VM was started some other way,
+%% main/0 sets schedulers_online to K itself when it can.
+%%
+%% Output contract: the same as cbeam-bench's main.c, one line,
+%%   workload=NAME <main>=V <other figures>... schedulers=K <params> runs=R
+%% with the same keys, decimals and parameter order; with --runs R > 1 the
+%% line is the run whose main figure is the median (the lower middle one
+%% for even R) plus <main>_min / <main>_max. Exit status 0, 1 on a failed
+%% run or a wrong answer (the line is still printed when there is one), 2 on
+%% bad arguments.
+%%
+%% Each workload mirrors its C twin (named below) step for step: the same
+%% messages ({ping, I}, {token, K}, ...), the same protocol, the same timed
+%% window, the same checks. Where the two runtimes differ in what can be
+%% observed, the comment at the workload says what was done instead.
+%%
+%% Every run executes in a fresh "root" process spawned for it (as
+%% beam_run() starts a root process), which reports its figures to main
+%% and is monitored: a crash in a workload is exit status 1, not a hang.
+%% Replies are matched against the value sent (a bound variable in the
+%% receive pattern), so a lost or reordered message hangs the run instead
+%% of giving a plausible figure, as in the C code.
+%%
+%% Time is erlang:monotonic_time(nanosecond) (CLOCK_MONOTONIC underneath, as
+%% bench_now_ns()). Memory figures are the OS resident set (VmRSS from
+%% /proc/self/status), the same measure as bench_rss_bytes(); spawn_idle
+%% adds the VM's own accounting as an extra key.
+-module(cbeam_bench).
+-export([main/0, main/1]).
+
+-define(SETTLE_MS, 200).
+-define(SPAWN_EXIT_BOUND, 10000).
+-define(SKYNET_LEAVES, 1000000).
+-define(SKYNET_FANOUT, 10).
+-define(SLEEP_MS, 10).
+-define(SLEEPS, 10).
+-define(BIN_BYTES, 1024).
+-define(LIST_LEN, 100).
+-define(WINDOW, 4096).
+-define(ACK_EVERY, 256).
+-define(RSS_EVERY, 16384).
+-define(FAIR_MS, 2000).
+-define(FAIR_WARM_MS, 50).
+%% Fairness histogram: 100 ns buckets below HIST_BUCKETS * 100 ns = 10 ms;
+%% slower round trips are kept exactly in a list (there are few of them).
+-define(HIST_NS, 100).
+-define(HIST_BUCKETS, 100000).
+
+%% {Name, Fun, Accepted options, Defaults}
+workloads() ->
+    [{"spawn_idle", fun spawn_idle/1, [n], #{n => 100000}},
+     {"spawn_exit", fun spawn_exit/1, [n], #{n => 1000000}},
+     {"pingpong", fun pingpong/1, [n], #{n => 1000000}},
+     {"ring", fun ring/1, [n, laps], #{n => 1000, laps => 1000}},
+     {"skynet", fun skynet/1, [], #{n => 1000000}},
+     {"fanin", fun fanin/1, [n, senders], #{n => 250000, senders => 4}},
+     {"timers", fun timers/1, [n], #{n => 10000}},
+     {"selective", fun selective/1, [n, queued],
+      #{n => 10000, queued => 10000}},
+     {"bigmsg", fun bigmsg/1, [n, kind], #{kind => "bin"}},
+     {"fairness", fun fairness/1, [hogs], #{hogs => 4}}].
+
+%% ---- Driver ----
+
+main() ->
+    main(init:get_plain_arguments()).
+
+main(Args) ->
+    Status = try run(Args)
+             catch throw:{usage, Msg} ->
+                     io:format(standard_error, "beam-bench: ~ts~n", [Msg]),
+                     usage(standard_error),
+                     2
+             end,
+    halt(Status).
+
+usage(Dev) ->
+    io:format(Dev,
+              "usage: beam-bench.sh WORKLOAD [options]~n"
+              "workloads: ~ts~n"
+              "options: --n N --laps L --senders S --queued Q --kind bin|list~n"
+              "         --hogs H --schedulers K --runs R (each workload takes~n"
+              "         only those it uses; see bench/README.md)~n",
+              [lists:join(" ", [W || {W, _, _, _} <- workloads()])]).
+
+run([]) ->
+    throw({usage, "no workload"});
+run([H | _]) when H =:= "-h"; H =:= "--help" ->
+    usage(standard_io), 0;
+run([Name | Rest]) ->
+    case lists:keyfind(Name, 1, workloads()) of
+        false -> throw({usage, "unknown workload '" ++ Name ++ "'"});
+        {_, Fun, Accepts, Defaults} ->
+            O0 = maps:merge(#{schedulers => 0, runs => 1}, Defaults),
+            O1 = parse(Rest, Name, Accepts, O0),
+            O = case Name of
+                    "bigmsg" when not is_map_key(n, O1) ->
+                        O1#{n => bigmsg_default_n(maps:get(kind, O1))};
+                    _ -> O1
+                end,
+            set_schedulers(maps:get(schedulers, O)),
+            Runs = [one_run(Fun, O) || _ <- lists:seq(1, maps:get(runs, O))],
+            report(Name, Accepts, O, Runs)
+    end.
+
+parse([], _, _, O) -> O;
+parse([H | _], _, _, _) when H =:= "-h"; H =:= "--help" ->
+    usage(standard_io), halt(0);
+parse([Opt], _, _, _) -> throw({usage, Opt ++ " needs a value"});
+parse([Opt, Val | Rest], Name, Accepts, O) ->
+    {Key, V} =
+        case Opt of
+            "--n" -> {n, count(Opt, Val, 1, 1000000000)};
+            "--laps" -> {laps, count(Opt, Val, 1, 1000000000)};
+            "--senders" -> {senders, count(Opt, Val, 1, 1000000)};
+            "--queued" -> {queued, count(Opt, Val, 0, 100000000)};
+            "--hogs" -> {hogs, count(Opt, Val, 0, 100000)};
+            "--kind" when Val =:= "bin"; Val =:= "list" -> {kind, Val};
+            "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin or list)"});
+            "--schedulers" -> {schedulers, count(Opt, Val, 0, 1024)};
+            "--runs" -> {runs, count(Opt, Val, 1, 1000)};
+            _ -> throw({usage, "unknown option '" ++ Opt ++ "'"})
+        end,
+    case Key =:= schedulers orelse Key =:= runs orelse lists:member(Key, Accepts) of
+        true -> parse(Rest, Name, Accepts, O#{Key => V});
+        false -> throw({usage, Name ++ " does not take " ++ Opt})
+    end.
+
+%% "250000" or "1e6", as main.c's parse_count().
+count(Opt, Text, Lo, Hi) ->
+    V = try
+            case string:split(string:lowercase(Text), "e") of
+                [M] -> list_to_integer(M);
+                [M, E] -> list_to_integer(M) * pow10(list_to_integer(E))
+            end
+        catch _:_ -> bad
+        end,
+    case is_integer(V) andalso V >= Lo andalso V =< Hi of
+        true -> V;
+        false -> throw({usage, "bad value '" ++ Text ++ "' for " ++ Opt})
+    end.
+
+pow10(E) when E >= 0, E =< 18 -> round(math:pow(10, E)).
+
+set_schedulers(0) -> ok;
+set_schedulers(K) ->
+    case erlang:system_info(schedulers_online) of
+        K -> ok;
+        _ ->
+            case K =< erlang:system_info(schedulers) of
+                true -> erlang:system_flag(schedulers_online, K), ok;
+                false ->
+                    io:format(standard_error,
+                              "beam-bench: ~b schedulers asked for, the VM has ~b: "
+                              "start erl with +S ~b:~b~n",
+                              [K, erlang:system_info(schedulers), K, K]),
+                    halt(1)
+            end
+    end.
+
+%% One run in a fresh root process. Returns {ok, Figures, Failed}.
+one_run(Fun, O) ->
+    Main = self(),
+    {Pid, Ref} = spawn_monitor(fun() -> Main ! {self(), Fun(O)} end),
+    receive
+        {Pid, {Figs, Failed}} ->
+            receive {'DOWN', Ref, process, Pid, _} -> ok end,
+            {Figs, Failed};
+        {'DOWN', Ref, process, Pid, Reason} ->
+            io:format(standard_error, "beam-bench: run failed: ~tP~n", [Reason, 30]),
+            halt(1)
+    end.
+
+report(Name, Accepts, O, Runs) ->
+    Sorted = lists:sort(fun({[{_, A, _} | _], _}, {[{_, B, _} | _], _}) -> A =< B end,
+                        Runs),
+    R = length(Sorted),
+    {Med, _} = lists:nth((R - 1) div 2 + 1, Sorted),
+    [{MainKey, _, MainDec} | _] = Med,
+    Figs = [[" ", K, "=", fmt(V, D)] || {K, V, D} <- Med],
+    Spread = case R > 1 of
+                 true ->
+                     {[{_, Lo, _} | _], _} = hd(Sorted),
+                     {[{_, Hi, _} | _], _} = lists:last(Sorted),
+                     [" ", MainKey, "_min=", fmt(Lo, MainDec),
+                      " ", MainKey, "_max=", fmt(Hi, MainDec)];
+                 false -> []
+             end,
+    Params = [io_lib:format(" schedulers=~b", [erlang:system_info(schedulers_online)]),
+              [io_lib:format(" senders=~b", [maps:get(senders, O)]) || lists:member(senders, Accepts)],
+              [io_lib:format(" queued=~b", [maps:get(queued, O)]) || lists:member(queued, Accepts)],
+              [io_lib:format(" kind=~s", [maps:get(kind, O)]) || lists:member(kind, Accepts)],
+              [io_lib:format(" hogs=~b", [maps:get(hogs, O)]) || lists:member(hogs, Accepts)],
+              [io_lib:format(" n=~b", [maps:get(n, O)]) || is_map_key(n, O)],
+              [io_lib:format(" laps=~b", [maps:get(laps, O)]) || lists:member(laps, Accepts)],
+              io_lib:format(" runs=~b", [R])],
+    io:put_chars(["workload=", Name, Figs, Spread, Params, "\n"]),
+    case lists:any(fun({_, F}) -> F end, Runs) of
+        true ->
+            io:format(standard_error, "beam-bench: ~s: wrong result (see the line above)~n", [Name]),
+            1;
+        false -> 0
+    end.
+
+fmt(V, 0) -> integer_to_list(round(V));
+fmt(V, D) -> io_lib:format("~.*f", [D, float(V)]).
+
+%% ---- Helpers (util.c) ----
+
+now_ns() -> erlang:monotonic_time(nanosecond).
+
+pcount() -> erlang:system_info(process_count).
+
+%% VmRSS in bytes (0 if unreadable): the resident set, as bench_rss_bytes().
+rss() ->
+    case file:read_file("/proc/self/status") of
+        {ok, B} ->
+            case re:run(B, "VmRSS:\\s+(\\d+) kB", [{capture, all_but_first, list}]) of
+                {match, [Kb]} -> list_to_integer(Kb) * 1024;
+                nomatch -> 0
+            end;
+        _ -> 0
+    end.
+
+%% bench_await_exit(): at most Base processes alive.
+await_exit(Base) ->
+    case pcount() > Base of
+        true -> receive after 1 -> await_exit(Base) end;
+        false -> ok
+    end.
+
+ms(Ns) -> Ns / 1.0e6.
+
+%% ---- spawn_idle (spawn.c) ----
+%%
+%% bytes_per_proc is OS RSS growth / N, as in C. The C root allocates and
+%% touches its pid array before the first sample; here the pids are a list
+%% built while spawning on the root's own heap, so the root's own growth
+%% (process_info memory) is subtracted: what is left is what the N processes
+%% cost. vm_bytes_per_proc is the VM's own view: growth of
+%% erlang:memory(processes) minus the root's, / N.
+
+spawn_idle(#{n := N}) ->
+    Start = pcount(),
+    Self0 = self_mem(), Rss0 = rss(), Vm0 = erlang:memory(processes),
+    T0 = now_ns(),
+    Pids = spawn_idle_loop(N, []),
+    wait_at_least(Start + N),
+    T1 = now_ns(),
+    receive after ?SETTLE_MS -> ok end,
+    Rss1 = rss(), Vm1 = erlang:memory(processes), Self1 = self_mem(),
+    Root = Self1 - Self0,
+    T2 = now_ns(),
+    [P ! stop || P <- Pids],
+    wait_at_most(Start),
+    T3 = now_ns(),
+    {[{"wall_ms", ms(T1 - T0), 1},
+      {"bytes_per_proc", max(0, Rss1 - Rss0 - Root) / N, 0},
+      {"stop_ms", ms(T3 - T2), 1},
+      {"vm_bytes_per_proc", max(0, Vm1 - Vm0 - Root) / N, 0}], false}.
+
+spawn_idle_loop(0, Acc) -> Acc;
+spawn_idle_loop(I, Acc) ->
+    spawn_idle_loop(I - 1, [spawn(fun idle_body/0) | Acc]).
+
+idle_body() -> receive stop -> ok end.
+
+self_mem() ->
+    {memory, M} = process_info(self(), memory),
+    M.
+
+wait_at_least(C) ->
+    case pcount() < C of
+        true -> receive after 1 -> wait_at_least(C) end;
+        false -> ok
+    end.
+
+wait_at_most(C) -> await_exit(C).
+
+%% ---- spawn_exit (spawn.c) ----
+
+spawn_exit(#{n := N}) ->
+    Start = pcount(),
+    Rss0 = rss(),
+    T0 = now_ns(),
+    Peak = spawn_exit_loop(N, Start, 0),
+    yield_until(Start),
+    T1 = now_ns(),
+    Rss1 = rss(),
+    S = (T1 - T0) / 1.0e9,
+    {[{"procs_per_s", N / S, 0},
+      {"wall_ms", S * 1.0e3, 1},
+      {"rss_growth_mb", max(0, Rss1 - Rss0) / 1048576, 1},
+      {"peak_alive", Peak, 0}], false}.
+
+spawn_exit_loop(0, _, Peak) -> Peak;
+spawn_exit_loop(I, Start, Peak) ->
+    Alive = bound(Start),
+    spawn(fun exit_body/0),
+    spawn_exit_loop(I - 1, Start, max(Alive, Peak)).
+
+%% Yield while SPAWN_EXIT_BOUND children are alive.
+bound(Start) ->
+    case pcount() - Start of
+        A when A >= ?SPAWN_EXIT_BOUND -> erlang:yield(), bound(Start);
+        A -> A
+    end.
+
+exit_body() -> ok.
+
+yield_until(Start) ->
+    case pcount() > Start of
+        true -> erlang:yield(), yield_until(Start);
+        false -> ok
+    end.
+
+%% ---- skynet (spawn.c) ----
+
+skynet(_) ->
+    Base = pcount(),
+    Self = self(),
+    T0 = now_ns(),
+    spawn(fun() -> skynet_node(Self, 0, ?SKYNET_LEAVES) end),
+    Sum = receive V -> V end,
+    T1 = now_ns(),
+    await_exit(Base),
+    {[{"wall_ms", ms(T1 - T0), 1}, {"result", Sum, 0}],
+     Sum =/= ?SKYNET_LEAVES * (?SKYNET_LEAVES - 1) div 2}.
+
+skynet_node(Parent, Num, 1) ->
+    Parent ! Num;
+skynet_node(Parent, Num, Size) ->
+    Sub = Size div ?SKYNET_FANOUT,
+    Self = self(),
+    skynet_spawn(Self, Num, Sub, 0),
+    Parent ! skynet_sum(?SKYNET_FANOUT, 0).
+
+skynet_spawn(_, _, _, ?SKYNET_FANOUT) -> ok;
+skynet_spawn(Self, Num, Sub, I) ->
+    spawn(fun() -> skynet_node(Self, Num + I * Sub, Sub) end),
+    skynet_spawn(Self, Num, Sub, I + 1).
+
+skynet_sum(0, Acc) -> Acc;
+skynet_sum(K, Acc) -> receive V -> skynet_sum(K - 1, Acc + V) end.
+
+%% ---- pingpong (messaging.c) ----
+
+pingpong(#{n := N}) ->
+    Base = pcount(),
+    Self = self(),
+    Pong = spawn(fun() -> pong_loop(Self) end),
+    T0 = now_ns(),
+    ping_loop(Pong, 0, N),
+    T1 = now_ns(),
+    Pong ! stop,
+    await_exit(Base),
+    {[{"rt_ns", (T1 - T0) / N, 1}, {"wall_ms", ms(T1 - T0), 1}], false}.
+
+ping_loop(_, N, N) -> ok;
+ping_loop(Pong, K, N) ->
+    Pong ! {ping, K},
+    receive {pong, K} -> ok end,
+    ping_loop(Pong, K + 1, N).
+
+pong_loop(Peer) ->
+    receive
+        {ping, I} -> Peer ! {pong, I}, pong_loop(Peer);
+        stop -> ok
+    end.
+
+%% ---- ring (messaging.c) ----
+
+ring(#{n := N, laps := L}) ->
+    Hops = N * L,
+    Base = pcount(),
+    Self = self(),
+    Pids = [spawn(fun() -> ring_node(Self) end) || _ <- lists:seq(1, N)],
+    [P ! {next, Q} || {P, Q} <- lists:zip(Pids, tl(Pids) ++ [hd(Pids)])],
+    %% The root's send is not a hop: node 0 receives Hops and the token then
+    %% crosses Hops node-to-node links before 'done'.
+    T0 = now_ns(),
+    hd(Pids) ! {token, Hops},
+    receive done -> ok end,
+    T1 = now_ns(),
+    [P ! stop || P <- Pids],
+    await_exit(Base),
+    {[{"hop_ns", (T1 - T0) / Hops, 1}, {"wall_ms", ms(T1 - T0), 1}], false}.
+
+ring_node(Root) ->
+    receive {next, P} -> ring_loop(Root, P) end.
+
+ring_loop(Root, Next) ->
+    receive
+        {token, 0} -> Root ! done, ring_loop(Root, Next);
+        {token, K} -> Next ! {token, K - 1}, ring_loop(Root, Next);
+        stop -> ok
+    end.
+
+%% ---- fanin (messaging.c) ----
+
+fanin(#{senders := S, n := N}) ->
+    Total = S * N,
+    Base = pcount(),
+    Self = self(),
+    T0 = now_ns(),
+    [spawn(fun() -> fanin_sender(Self, 0, N) end) || _ <- lists:seq(1, S)],
+    Peak = fanin_recv(0, Total, 0),
+    T1 = now_ns(),
+    await_exit(Base),
+    Secs = (T1 - T0) / 1.0e9,
+    {[{"msgs_per_s", Total / Secs, 0}, {"wall_ms", Secs * 1.0e3, 1},
+      {"peak_queue", Peak, 0}], false}.
+
+fanin_sender(_, N, N) -> ok;
+fanin_sender(To, I, N) ->
+    To ! {msg, I},
+    fanin_sender(To, I + 1, N).
+
+%% The C receiver takes any message; '{msg, _}' is the same here (the root
+%% gets nothing else, so the first message always matches).
+fanin_recv(Total, Total, Peak) -> Peak;
+fanin_recv(I, Total, Peak) ->
+    receive {msg, _} -> ok end,
+    Peak1 = case I band 1023 of
+                0 ->
+                    {message_queue_len, Len} = process_info(self(), message_queue_len),
+                    max(Len, Peak);
+                _ -> Peak
+            end,
+    fanin_recv(I + 1, Total, Peak1).
+
+%% ---- timers (timers.c) ----
+%%
+%% 'receive after 10' is what timer:sleep(10) does.
+
+timers(#{n := N}) ->
+    Base = pcount(),
+    Self = self(),
+    T0 = now_ns(),
+    [spawn(fun() -> sleeper(Self) end) || _ <- lists:seq(1, N)],
+    {W, B, S} = timers_collect(N, -(1 bsl 58), 1 bsl 58, 0),
+    T1 = now_ns(),
+    await_exit(Base),
+    {[{"wall_ms", ms(T1 - T0), 1},
+      {"max_late_ms", ms(W), 3},
+      {"mean_late_ms", ms(S) / (N * ?SLEEPS), 3},
+      {"min_late_ms", ms(B), 3}], B < 0}.
+
+sleeper(Root) ->
+    Root ! sleep_loop(?SLEEPS, -(1 bsl 58), 1 bsl 58, 0).
+
+sleep_loop(0, W, B, S) -> {W, B, S};
+sleep_loop(K, W, B, S) ->
+    T0 = now_ns(),
+    receive after ?SLEEP_MS -> ok end,
+    Late = now_ns() - T0 - ?SLEEP_MS * 1000000,
+    sleep_loop(K - 1, max(W, Late), min(B, Late), S + Late).
+
+timers_collect(0, W, B, S) -> {W, B, S};
+timers_collect(K, W, B, S) ->
+    receive
+        {W1, B1, S1} -> timers_collect(K - 1, max(W, W1), min(B, B1), S + S1)
+    end.
+
+%% ---- selective (messaging.c) ----
+%%
+%% The ref phase relies on the compiler's receive optimisation: make_ref()
+%% and a receive whose every clause matches that ref, in one function, so
+%% the receive starts after the messages already queued (check with
+%% 'erlc +recv_opt_info'). The scan phase's {reply, K} pattern looks at all
+%% Q queued messages each time.
+
+selective(#{queued := Q, n := N}) ->
+    Base = pcount(),
+    Self = self(),
+    noise(Self, 0, Q),
+    Server = spawn(fun selective_server/0),
+    T0 = now_ns(),
+    sel_ref(Server, 0, N),
+    T1 = now_ns(),
+    sel_scan(Server, 0, N),
+    T2 = now_ns(),
+    {message_queue_len, Left} = process_info(self(), message_queue_len),
+    Server ! stop,
+    await_exit(Base),
+    Left =:= Q orelse
+        io:format(standard_error,
+                  "beam-bench: selective: ~b messages left queued, expected ~b~n",
+                  [Left, Q]),
+    {[{"op_us", (T1 - T0) / 1.0e3 / N, 3},
+      {"scan_op_us", (T2 - T1) / 1.0e3 / N, 3}], Left =/= Q}.
+
+noise(_, Q, Q) -> ok;
+noise(Self, I, Q) -> Self ! {noise, I}, noise(Self, I + 1, Q).
+
+sel_ref(_, N, N) -> ok;
+sel_ref(Server, K, N) ->
+    Ref = make_ref(),
+    Server ! {call, self(), Ref, K},
+    receive
+        {Ref, Reply} ->
+            Reply =:= K orelse error({reply_check, K, Reply})
+    end,
+    sel_ref(Server, K + 1, N).
+
+sel_scan(_, N, N) -> ok;
+sel_scan(Server, K, N) ->
+    Server ! {call, self(), K},
+    receive {reply, K} -> ok end,
+    sel_scan(Server, K + 1, N).
+
+selective_server() ->
+    receive
+        {call, From, Ref, X} -> From ! {Ref, X}, selective_server();
+        {call, From, X} -> From ! {reply, X}, selective_server();
+        stop -> ok
+    end.
+
+%% ---- bigmsg (bigmsg.c) ----
+%%
+%% {msg, I, Payload}: Payload one 1 KiB binary (kind bin; a refc binary,
+%% since binaries over 64 bytes are off-heap, so a send copies a small
+%% ProcBin and bumps a count) or one list of 100 small integers (kind list;
+%% every send copies the 100 cells), built once and sent N times (default
+%% 1e6 bin, 1e5 list). Two timed phases: the kind asked for (msg_ns) and
+%% the same protocol with {msg, I, 0} (small_ns), after an untimed warm-up
+%% of each (min(N/10, 10000) messages).
+%%
+%% A phase: the root streams N messages to a fresh receiver that checks
+%% each one (I is the next sequence number; the binary's first and last
+%% bytes, or the list's first two elements: O(1), as the C check) and drops
+%% it. The receiver acks {ack, Count} every ACK_EVERY messages and the
+%% sender keeps at most WINDOW unacked in flight, so the queue stays
+%% bounded; at the end 'flush' is answered with {flushed, Count}.
+%% msg_ns = time from the first send to {flushed, N}, / N. rss_peak_kb is
+%% the largest RSS sampled (every RSS_EVERY sends and at phase ends) minus
+%% the RSS when the root started; rss_end_kb the same at the end.
+
+bigmsg_default_n("list") -> 100000;
+bigmsg_default_n(_) -> 1000000.
+
+bin_byte(I) -> (I * 7 + 3) band 255.
+
+bigmsg(#{kind := KindS, n := N}) ->
+    Rss0 = rss(),
+    put(rss_peak, Rss0),
+    {Kind, Payload} =
+        case KindS of
+            "bin" ->
+                {bin, binary:copy(<< <<(bin_byte(I))>> || I <- lists:seq(0, ?BIN_BYTES - 1) >>)};
+            "list" -> {list, lists:seq(0, ?LIST_LEN - 1)}
+        end,
+    Warm = min(N div 10, 10000),
+    Warm > 0 andalso begin
+                         bigmsg_phase(Kind, Payload, Warm),
+                         bigmsg_phase(small, 0, Warm)
+                     end,
+    T0 = now_ns(),
+    MsgNs = bigmsg_phase(Kind, Payload, N),
+    T1 = now_ns(),
+    SmallNs = bigmsg_phase(small, 0, N),
+    RssEnd = rss(),
+    Peak = get(rss_peak),
+    {[{"msg_ns", MsgNs, 1}, {"small_ns", SmallNs, 1},
+      {"ratio", MsgNs / SmallNs, 2}, {"wall_ms", ms(T1 - T0), 1},
+      {"rss_peak_kb", max(0, Peak - Rss0) / 1024, 0},
+      {"rss_end_kb", max(0, RssEnd - Rss0) / 1024, 0}], false}.
+
+sample_rss() ->
+    R = rss(),
+    R > get(rss_peak) andalso put(rss_peak, R).
+
+bigmsg_phase(Kind, Payload, N) ->
+    Base = pcount(),
+    Self = self(),
+    R = spawn(fun() -> bigmsg_receiver(Self, Kind, 0) end),
+    T0 = now_ns(),
+    bigmsg_send(R, Payload, 0, N, 0),
+    R ! flush,
+    Total = receive {flushed, C} -> C end,
+    T1 = now_ns(),
+    Total =:= N orelse error({receiver_count, Total, N}),
+    sample_rss(),
+    drain_acks(),
+    R ! stop,
+    await_exit(Base),
+    (T1 - T0) / N.
+
+bigmsg_send(_, _, N, N, _) -> ok;
+bigmsg_send(R, Payload, K, N, Acked) when K - Acked >= ?WINDOW ->
+    receive {ack, C} -> bigmsg_send(R, Payload, K, N, C) end;
+bigmsg_send(R, Payload, K, N, Acked) ->
+    R ! {msg, K, Payload},
+    K rem ?RSS_EVERY =:= 0 andalso sample_rss(),
+    bigmsg_send(R, Payload, K + 1, N, Acked).
+
+%% Acks still queued were all sent before {flushed, _}, so they are here.
+drain_acks() ->
+    receive {ack, _} -> drain_acks() after 0 -> ok end.
+
+bigmsg_receiver(Sender, Kind, Count) ->
+    receive
+        {msg, I, P} ->
+            I =:= Count orelse error({sequence_check, I, Count}),
+            check_payload(Kind, P),
+            C1 = Count + 1,
+            C1 rem ?ACK_EVERY =:= 0 andalso (Sender ! {ack, C1}),
+            bigmsg_receiver(Sender, Kind, C1);
+        flush ->
+            Sender ! {flushed, Count},
+            bigmsg_receiver(Sender, Kind, Count);
+        stop -> ok
+    end.
+
+check_payload(small, 0) -> ok;
+check_payload(bin, P) when byte_size(P) =:= ?BIN_BYTES ->
+    B0 = bin_byte(0), BL = bin_byte(?BIN_BYTES - 1),
+    case P of
+        <<B0, _:(?BIN_BYTES - 2)/binary, BL>> -> ok
+    end;
+check_payload(list, [0, 1 | _]) -> ok.
+
+%% ---- fairness (no C twin yet) ----
+%%
+%% H hog processes spin in a loop that never receives (each iteration is
+%% a function call, so the BEAM preempts them by reductions), while a
+%% ping-pong pair (the root and a ponger, {ping, I} / {pong, I} as in
+%% pingpong) does round trips for FAIR_MS, each timed on its own. The hogs
+%% start FAIR_WARM_MS before the first round trip so that they are all
+%% running, and are killed (exit(P, kill)) after the last. worst_ms is the
+%% slowest round trip, p99_ms the 99th percentile (the upper edge of its
+%% 100 ns bucket below 10 ms, exact above), rts the number of round trips.
+
+fairness(#{hogs := H}) ->
+    Base = pcount(),
+    Self = self(),
+    Hogs = [spawn(fun() -> hog(I) end) || I <- lists:seq(1, H)],
+    Pong = spawn(fun() -> pong_loop(Self) end),
+    receive after ?FAIR_WARM_MS -> ok end,
+    Hist = counters:new(?HIST_BUCKETS, []),
+    Deadline = now_ns() + ?FAIR_MS * 1000000,
+    {Rts, Worst, Slow} = fair_loop(Pong, 0, Deadline, Hist, 0, []),
+    [exit(P, kill) || P <- Hogs],
+    Pong ! stop,
+    await_exit(Base),
+    P99 = percentile(Hist, Slow, Rts, 0.99),
+    {[{"worst_ms", ms(Worst), 3}, {"p99_ms", ms(P99), 3},
+      {"rts", Rts, 0}], false}.
+
+hog(X) -> hog((X * 69069 + 1) band 16#ffffff).
+
+fair_loop(Pong, K, Deadline, Hist, Worst, Slow) ->
+    T0 = now_ns(),
+    case T0 >= Deadline of
+        true -> {K, Worst, Slow};
+        false ->
+            Pong ! {ping, K},
+            receive {pong, K} -> ok end,
+            D = now_ns() - T0,
+            B = D div ?HIST_NS,
+            Slow1 = case B < ?HIST_BUCKETS of
+                        true -> counters:add(Hist, B + 1, 1), Slow;
+                        false -> [D | Slow]
+                    end,
+            fair_loop(Pong, K + 1, Deadline, Hist, max(Worst, D), Slow1)
+    end.
+
+%% The latency (ns) that at least P of all round trips are at or below.
+percentile(_, _, 0, _) -> 0;
+percentile(Hist, Slow, Total, P) ->
+    Need = max(1, ceil(P * Total)),
+    percentile(Hist, Slow, Need, 0, 0).
+
+percentile(Hist, Slow, Need, B, Acc) when B < ?HIST_BUCKETS ->
+    Acc1 = Acc + counters:get(Hist, B + 1),
+    case Acc1 >= Need of
+        true -> (B + 1) * ?HIST_NS;
+        false -> percentile(Hist, Slow, Need, B + 1, Acc1)
+    end;
+percentile(_, Slow, Need, _, Acc) ->
+    lists:nth(Need - Acc, lists:sort(Slow)).
