@@ -73,7 +73,7 @@ size_t beam__mailbox_drain(beam__mailbox_t *mb, beam__signal_fn on_signal,
   beam__msg_t *m;
   while ((m = pop(mb)) != NULL) {
     atomic_store_explicit(&m->next, NULL, memory_order_relaxed);
-    if (m->kind != 0 && on_signal && !on_signal(ctx, m))
+    if (m->kind != 0 && on_signal && (m = on_signal(ctx, m)) == NULL)
       continue;
     atomic_store_explicit(mb->lastp, m, memory_order_relaxed);
     mb->lastp = &m->next;

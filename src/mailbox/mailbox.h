@@ -41,11 +41,12 @@ void beam__mailbox_fini(beam__mailbox_t *mb,
                         void *ctx);
 /* [any] Append; the caller then checks whether the receiver must wake. */
 void beam__mailbox_push(beam__mailbox_t *mb, beam__msg_t *m);
-/* A signal block (kind != 0) met while draining: returns true if it
-** became a message for the inner queue; otherwise it consumed the block.
+/* A signal block (kind != 0) met while draining: returns the message it
+** became (itself or a replacement) for the inner queue, or NULL if it
+** consumed the block.
 ** It may also never return (the process ends); the queue is consistent
 ** whenever it is called. */
-typedef bool (*beam__signal_fn)(void *ctx, beam__msg_t *m);
+typedef beam__msg_t *(*beam__signal_fn)(void *ctx, beam__msg_t *m);
 /* [owner] Move every message the outer queue holds to the inner queue,
 ** handing signals to 'on_signal' (NULL: treat them as messages). Returns
 ** how many messages moved. */

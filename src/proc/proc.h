@@ -99,8 +99,8 @@ typedef struct beam__proc {
   uint8_t killed_by_signal;  /* its end came from another process */
   uint8_t in_receive;        /* for process_info's status */
   struct beam__psig *sig;    /* links, monitors, hooks; made on first use */
-  beam_term_t reg_name;      /* under the registry lock; raw 0 = none */
-  bool reg_dead;             /* under the registry lock: may not register */
+  _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
+  _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
   uint64_t switches;         /* times scheduled in */
   beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
 } beam__proc_t;
@@ -122,9 +122,9 @@ enum beam__sig_kind {
 /* [proc] Handle pending signals now (a runtime call's checkpoint). May end
 ** the process. */
 void beam__signals_check(beam__proc_t *p);
-/* [proc] The mailbox drain's handler: act on one signal block; returns true
-** if it became a message for the inner queue. May end the process. */
-bool beam__signal_handle(void *proc, beam__msg_t *m);
+/* [proc] The mailbox drain's handler: act on one signal block; returns the
+** message it became, or NULL. May end the process. */
+beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m);
 /* [sched] Answer a signal that reached a process after its end (LINK and
 ** MONITOR get 'noproc', process_info 'undefined'), then free it. */
 void beam__signal_dead(void *proc, beam__msg_t *m);

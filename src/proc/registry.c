@@ -5,11 +5,15 @@
 ** One table, name atom -> pid, under one mutex: registering is rare next to
 ** sending, and a lookup is a hash probe, so a lock is simpler than a
 ** lock-free map and nowhere near the hot path (a send by pid never comes
-** here). Each process also records its own name ('reg_name') and whether
-** it may still take one ('reg_dead'), both under the same mutex, so "pid
-** already named" (R3) and "pid dead" (R4) are checked atomically with the
-** insert, and a process that is ending releases its name (R8) before its
-** links and monitors hear of the end (signal.c).
+** here). Each process also records its own name ('reg_name', written under
+** the mutex) and whether it may still take one ('reg_dead'). A process that
+** ends must not pay for the mutex when it has no name (most do not), so the
+** end and a racing register meet Dekker-style on those two atomics: the
+** ending process sets 'reg_dead' then reads 'reg_name'; register sets
+** 'reg_name' then reads 'reg_dead' and undoes itself if set. Both seq_cst,
+** so at least one sees the other and the name never outlives the process
+** (R4, R8); the release happens before links and monitors hear of the end
+** (signal.c).
 */
 #include "../sched/sched.h"
 #include "../util/u64map.h"
@@ -31,11 +35,17 @@ int beam_register(beam_term_t name, beam_pid_t pid) {
   int rc = BEAM_EBADARG;
   pthread_mutex_lock(&reg.lock);
   beam__proc_t *p = beam__ptab_lookup(pid);
-  if (p && !p->reg_dead && p->reg_name.raw == 0 && /* R3, R4 */
-      !beam__u64map_get(&reg.names, name.raw, NULL)) { /* R2 */
+  if (p && !atomic_load(&p->reg_dead) && atomic_load(&p->reg_name) == 0 &&
+      !beam__u64map_get(&reg.names, name.raw, NULL)) { /* R2-R4 */
     rc = beam__u64map_put(&reg.names, name.raw, pid.raw);
-    if (rc == 0)
-      p->reg_name = name;
+    if (rc == 0) {
+      atomic_store(&p->reg_name, name.raw);
+      if (atomic_load(&p->reg_dead)) { /* it began to end meanwhile */
+        beam__u64map_del(&reg.names, name.raw, NULL);
+        atomic_store(&p->reg_name, 0);
+        rc = BEAM_EBADARG;
+      }
+    }
   }
   pthread_mutex_unlock(&reg.lock);
   return rc;
@@ -50,7 +60,7 @@ int beam_unregister(beam_term_t name) {
   if (beam_is_atom(name) && beam__u64map_del(&reg.names, name.raw, &pid)) {
     beam__proc_t *p = beam__ptab_lookup(beam__mk(pid));
     if (p)
-      p->reg_name = beam__mk(0);
+      atomic_store(&p->reg_name, 0);
     rc = 0;
   }
   pthread_mutex_unlock(&reg.lock);
@@ -80,21 +90,20 @@ beam_term_t beam_registered(void) {
 }
 
 beam_term_t beam__registry_name_of(beam__proc_t *p) {
-  pthread_mutex_lock(&reg.lock);
-  beam_term_t n = p->reg_name;
-  pthread_mutex_unlock(&reg.lock);
-  return n;
+  return beam__mk(atomic_load(&p->reg_name));
 }
 
 void beam__registry_release(beam__proc_t *p) {
-  uint64_t holder;
+  atomic_store(&p->reg_dead, true);
+  if (atomic_load(&p->reg_name) == 0)
+    return; /* the common case: no lock */
+  uint64_t holder, name;
   pthread_mutex_lock(&reg.lock);
-  if (p->reg_name.raw &&
-      beam__u64map_get(&reg.names, p->reg_name.raw, &holder) &&
+  name = atomic_load(&p->reg_name);
+  if (name && beam__u64map_get(&reg.names, name, &holder) &&
       holder == p->pid.raw)
-    beam__u64map_del(&reg.names, p->reg_name.raw, NULL);
-  p->reg_name = beam__mk(0);
-  p->reg_dead = true;
+    beam__u64map_del(&reg.names, name, NULL);
+  atomic_store(&p->reg_name, 0);
   pthread_mutex_unlock(&reg.lock);
 }
 

@@ -150,14 +150,14 @@ static _Noreturn void die_of(beam__proc_t *p, beam__msg_t *m,
   beam__proc_terminate(p, reason);
 }
 
-static bool handle_exit(beam__proc_t *p, beam__msg_t *m) {
+static beam__msg_t *handle_exit(beam__proc_t *p, beam__msg_t *m) {
   beam_term_t reason = beam_tuple_get(m->term, 2);
   if (m->aux & BEAM__SIG_AUX_DOOM)
     atomic_fetch_sub_explicit(&p->doomed, 1, memory_order_seq_cst);
   if (m->kind == BEAM__SIG_EXIT_LINKED) {
     if (!p->sig || !beam__u64map_del(&p->sig->links, m->from.raw, NULL)) {
       beam__msg_free(m); /* unlinked meanwhile (L8) */
-      return false;
+      return NULL;
     }
   } else if (reason.raw == am_kill.raw) {
     die_of(p, m, am_killed); /* untrappable (X7) */
@@ -165,23 +165,23 @@ static bool handle_exit(beam__proc_t *p, beam__msg_t *m) {
   if (atomic_load_explicit(&p->trap_exit, memory_order_relaxed)) {
     m->kind = BEAM__SIG_MSG; /* {'EXIT', From, Reason} (X3) */
     m->aux = 0;
-    return true;
+    return m;
   }
   if (reason.raw == beam__am_normal.raw) {
     beam__msg_free(m); /* ignored (X5, L11) */
-    return false;
+    return NULL;
   }
   die_of(p, m, reason); /* X6 */
 }
 
 static void answer_info(beam__proc_t *p, beam__msg_t *m, bool alive);
 
-static bool handle_down(beam__proc_t *p, beam__msg_t *m) {
+static beam__msg_t *handle_down(beam__proc_t *p, beam__msg_t *m) {
   beam_term_t ref = beam_tuple_get(m->term, 1);
   uint64_t id = beam__ref_id(ref), name;
   if (!p->sig || !beam__u64map_del(&p->sig->monitors, id, NULL)) {
     beam__msg_free(m); /* demonitored (N15) */
-    return false;
+    return NULL;
   }
   if (beam__u64map_del(&p->sig->mon_names, id, &name)) {
     /* By name: the DOWN names {Name, Node} (N4). Rare: rebuild it. */
@@ -198,10 +198,10 @@ static bool handle_down(beam__proc_t *p, beam__msg_t *m) {
     }
   }
   m->kind = BEAM__SIG_MSG;
-  return true;
+  return m;
 }
 
-bool beam__signal_handle(void *proc, beam__msg_t *m) {
+beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
   beam__proc_t *p = proc;
   uint64_t id;
   switch (m->kind) {
@@ -243,7 +243,7 @@ bool beam__signal_handle(void *proc, beam__msg_t *m) {
     break;
   }
   beam__msg_free(m);
-  return false;
+  return NULL;
 }
 
 void beam__signals_check(beam__proc_t *p) {
