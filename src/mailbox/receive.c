@@ -60,8 +60,7 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
       timeout > 0 ? (int64_t) beam__rt_deadline_ms(timeout) : -1;
   p->in_receive = 1;
   for (;;) {
-    atomic_store_explicit(&p->sig_pending, false, memory_order_relaxed);
-    beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
+    beam__signals_drain(p);
     beam__msg_t *m;
     while ((m = beam__link_get(pos)) != NULL) {
       int r = match(m->term, ctx);
@@ -270,8 +269,7 @@ int64_t beam_mailbox_len(void) {
   beam__proc_t *p = beam__proc_current();
   if (!p)
     return BEAM_ENOTPROC;
-  beam__signals_check(p);
-  beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
+  beam__signals_drain(p);
   return p->mbox.inner_len;
 }
 

@@ -149,13 +149,10 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
     err = beam__signals_spawn_link(parent, p); /* before it runs: P5 */
   if (err == 0 && (flags & BEAM_SPAWN_MONITOR))
     err = beam__signals_spawn_monitor(parent, p, opts->monitor_ref); /* P6 */
-  if (err != 0) {
+  if (err != 0)
     p->fn = exit_at_once; /* nobody may wait for it: it just goes */
-    beam__sched_ready(beam__tls()->sched == caller ? caller : NULL, p, false);
-    return err;
-  }
   beam__sched_ready(beam__tls()->sched == caller ? caller : NULL, p, false);
-  return 0;
+  return err;
 }
 
 int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,

@@ -119,9 +119,12 @@ enum beam__sig_kind {
 };
 #define BEAM__SIG_AUX_DOOM 1u /* the sender counted it in 'doomed' */
 
-/* [proc] Handle pending signals now (a runtime call's checkpoint). May end
-** the process. */
+/* [proc] Handle pending signals now (a runtime call's checkpoint), if any
+** was pushed. May end the process. */
 void beam__signals_check(beam__proc_t *p);
+/* [proc] Move everything queued to the inner queue, handling signals on
+** the way. May end the process. */
+void beam__signals_drain(beam__proc_t *p);
 /* [proc] The mailbox drain's handler: act on one signal block; returns the
 ** message it became, or NULL. May end the process. */
 beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m);

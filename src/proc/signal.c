@@ -246,11 +246,17 @@ beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
   return NULL;
 }
 
-void beam__signals_check(beam__proc_t *p) {
-  if (!atomic_load_explicit(&p->sig_pending, memory_order_relaxed))
-    return;
-  atomic_store_explicit(&p->sig_pending, false, memory_order_seq_cst);
+void beam__signals_drain(beam__proc_t *p) {
+  /* Clear only a set flag: no fence on the message path. One set right
+  ** after the load stays set, which costs a spurious check, nothing more. */
+  if (atomic_load_explicit(&p->sig_pending, memory_order_relaxed))
+    atomic_store_explicit(&p->sig_pending, false, memory_order_seq_cst);
   beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
+}
+
+void beam__signals_check(beam__proc_t *p) {
+  if (atomic_load_explicit(&p->sig_pending, memory_order_relaxed))
+    beam__signals_drain(p);
 }
 
 /* ---- After the end ---- */

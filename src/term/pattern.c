@@ -543,33 +543,34 @@ size_t beam__pat_nargs(const beam__pat_t *pat) {
   return pat->nargs;
 }
 
+int beam__parg_take(char type, va_list *ap, beam__parg_t *a) {
+  switch (type) {
+  case 'v':
+    a->out = va_arg(*ap, beam_term_t *);
+    return a->out ? 0 : BEAM_EINVAL;
+  case 'i': a->i = va_arg(*ap, int64_t); return 0;
+  case 'u': a->u = va_arg(*ap, uint64_t); return 0;
+  case 'f': a->f = va_arg(*ap, double); return 0;
+  case 'b':
+    a->b.p = va_arg(*ap, const void *);
+    a->b.n = va_arg(*ap, size_t);
+    return a->b.p || a->b.n == 0 ? 0 : BEAM_EINVAL;
+  case 't': a->t = va_arg(*ap, beam_term_t); return 0;
+  default: /* a s l */
+    a->s = va_arg(*ap, const char *);
+    return a->s ? 0 : BEAM_EINVAL;
+  }
+}
+
 int beam__pat_load(const beam__pat_t *pat, va_list *ap, beam__parg_t *args,
                    uint64_t ref_id, bool *has_ref) {
   int rc = 0;
   bool ref = false;
   for (size_t i = 0; i < pat->nargs; i++) {
-    beam__parg_t *a = &args[i];
-    switch (pat->types[i]) {
-    case 'v':
-      a->out = va_arg(*ap, beam_term_t *);
-      rc = a->out ? rc : BEAM_EINVAL;
-      break;
-    case 'i': a->i = va_arg(*ap, int64_t); break;
-    case 'u': a->u = va_arg(*ap, uint64_t); break;
-    case 'f': a->f = va_arg(*ap, double); break;
-    case 'b':
-      a->b.p = va_arg(*ap, const void *);
-      a->b.n = va_arg(*ap, size_t);
-      rc = a->b.p || a->b.n == 0 ? rc : BEAM_EINVAL;
-      break;
-    case 't':
-      a->t = va_arg(*ap, beam_term_t);
-      ref = ref || (ref_id != 0 && beam__ref_id(a->t) == ref_id);
-      break;
-    default: /* a s l */
-      a->s = va_arg(*ap, const char *);
-      rc = a->s ? rc : BEAM_EINVAL;
-    }
+    if (beam__parg_take(pat->types[i], ap, &args[i]) < 0)
+      rc = BEAM_EINVAL;
+    else if (pat->types[i] == 't' && ref_id != 0)
+      ref = ref || beam__ref_id(args[i].t) == ref_id;
   }
   if (has_ref)
     *has_ref = ref;
@@ -584,7 +585,7 @@ typedef struct mstate {
   beam_term_t val[BEAM__PATTERN_MAX_VARS];
 } mstate_t;
 
-static int hole_eq(char h, const beam__parg_t *a, beam_term_t t) {
+int beam__hole_eq(char h, const beam__parg_t *a, beam_term_t t) {
   switch (h) {
   case 'i': {
     int64_t x;
@@ -630,7 +631,7 @@ static int match_at(mstate_t *ms, size_t i, beam_term_t t) {
   case OP_LIT: return beam_equal(t, beam__mk(o->w));
   case OP_VAR: ms->val[o->a] = t; return 1;
   case OP_SAME: return beam_equal(t, ms->val[o->a]);
-  case OP_HOLE: return hole_eq(o->hole, &ms->args[o->a], t);
+  case OP_HOLE: return beam__hole_eq(o->hole, &ms->args[o->a], t);
   case OP_TUPLE: {
     if (!beam__is_box_of(t, BEAM__SUB_TUPLE) ||
         BEAM__HDR_SIZE(beam__box_ptr(t)[0]) != o->a)

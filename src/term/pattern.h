@@ -33,6 +33,14 @@ typedef union beam__parg {
   } b; /* ~b */
 } beam__parg_t;
 
+/* Take one argument of kind 'type' ('v' for a variable, else a hole
+** letter) from '*ap' into '*a'. BEAM_EINVAL for a NULL variable pointer or
+** hole string (consumed all the same), else 0. Shared with the
+** interpreter (syntax.c). */
+int beam__parg_take(char type, va_list *ap, beam__parg_t *a);
+/* 1 if 't' is exactly (=:=) the value of hole 'h' held in '*a'. */
+int beam__hole_eq(char h, const beam__parg_t *a, beam_term_t t);
+
 /* The compiled form of 'text', or NULL: '*err' is then BEAM_EPATTERN
 ** (malformed), BEAM_EINVAL (NULL text) or 0 (not compiled: interpret).
 ** [any] */

@@ -1043,55 +1043,12 @@ static BEAM_NOINLINE int walk_bin(walk_t *w, const beam_term_t *t) {
 }
 
 static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
-  va_list *ap = w->ap;
-  switch (h) {
-  case 'i': {
-    int64_t v = va_arg(*ap, int64_t), x;
-    return t && beam_get_int(*t, &x) == 0 && x == v;
+  beam__parg_t a;
+  if (beam__parg_take(h, w->ap, &a) < 0) {
+    w->einval = 1;
+    return 0;
   }
-  case 'u': {
-    uint64_t v = va_arg(*ap, uint64_t);
-    if (!t)
-      return 0;
-    if (beam__tag(*t) == BEAM__TAG_SMALL)
-      return (int64_t) t->raw >= 0 && (uint64_t) ((int64_t) t->raw >> 3) == v;
-    return beam__is_box_of(*t, BEAM__SUB_BIGINT) && !beam__big_neg(*t) &&
-           beam__big_nlimbs(*t) == 1 && beam__big_limbs(*t)[0] == v;
-  }
-  case 'f': {
-    double v = va_arg(*ap, double), x;
-    return t && beam_get_float(*t, &x) == 0 && beam__float_eq(x, v);
-  }
-  case 'a':
-  case 's':
-  case 'l': {
-    const char *v = va_arg(*ap, const char *);
-    if (v == NULL) {
-      w->einval = 1;
-      return 0;
-    }
-    if (!t)
-      return 0;
-    if (h == 'a')
-      return beam_is(*t, v);
-    if (h == 's')
-      return beam__eq_bytes(*t, v, strlen(v));
-    return beam__eq_utf8_list(*t, v);
-  }
-  case 'b': {
-    const void *p = va_arg(*ap, const void *);
-    size_t n = va_arg(*ap, size_t);
-    if (p == NULL && n > 0) {
-      w->einval = 1;
-      return 0;
-    }
-    return t && beam__eq_bytes(*t, p, n);
-  }
-  default: {
-    beam_term_t v = va_arg(*ap, beam_term_t);
-    return t && beam_equal(*t, v);
-  }
-  }
+  return t && beam__hole_eq(h, &a, *t);
 }
 
 static BEAM_NOINLINE int walk_var(walk_t *w, tok_t k, const beam_term_t *t) {
@@ -1316,29 +1273,10 @@ int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
     }
     if (t.k != T_HOLE)
       continue;
-    switch (pat[t.pos + 1]) {
-    case 'i':
-      (void) va_arg(*ap, int64_t);
-      break;
-    case 'u':
-      (void) va_arg(*ap, uint64_t);
-      break;
-    case 'f':
-      (void) va_arg(*ap, double);
-      break;
-    case 'b':
-      (void) va_arg(*ap, const void *);
-      (void) va_arg(*ap, size_t);
-      break;
-    case 't': {
-      beam_term_t v = va_arg(*ap, beam_term_t);
-      if (ref_id != 0 && beam__ref_id(v) == ref_id)
-        *has_ref = true;
-      break;
-    }
-    default: /* a s l */
-      (void) va_arg(*ap, const char *);
-    }
+    beam__parg_t a;
+    (void) beam__parg_take(pat[t.pos + 1], ap, &a);
+    if (pat[t.pos + 1] == 't' && ref_id != 0 && beam__ref_id(a.t) == ref_id)
+      *has_ref = true;
   }
   return 0;
 }
