@@ -82,6 +82,25 @@ $(B)/obj/%.o: %.S
 	@echo "AS $<"
 	@$(CC) $(CFLAGS_) -c $< -o $@
 
+# The library's own code goes into one section, 'cbeam_text', so that the
+# fault handler can tell a fault in the runtime (fatal) from one in a
+# process's code (that process's crash): see src/proc/fault.c.
+OBJCOPY ?= objcopy
+TEXT_TO_CBEAM := $(foreach s,.text .text.unlikely .text.hot .text.startup .text.exit,\
+  --rename-section $(s)=cbeam_text,alloc,load,readonly,code,contents)
+
+$(B)/obj/src/%.o: src/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS_) -c $< -o $@
+	@$(OBJCOPY) $(TEXT_TO_CBEAM) $@
+
+$(B)/obj/src/%.o: src/%.S
+	@mkdir -p $(dir $@)
+	@echo "AS $<"
+	@$(CC) $(CFLAGS_) -c $< -o $@
+	@$(OBJCOPY) $(TEXT_TO_CBEAM) $@
+
 $(LIB_A): $(LIB_OBJ)
 	@rm -f $@
 	@echo "AR $@"
@@ -95,10 +114,13 @@ $(B)/tests/unit: $(TEST_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_) -o $@ $(TEST_OBJ) $(LIB_A) $(LDLIBS_)
 
+# Examples build as a user's program would: default visibility, and
+# -rdynamic so that crash reports can name their functions.
+EX_CFLAGS := $(filter-out -fvisibility=hidden,$(CFLAGS_))
 $(B)/examples/%: examples/%.c $(LIB_A) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "LD $@"
-	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+	@$(CC) $(EX_CFLAGS) $(LDFLAGS_) -rdynamic -o $@ $< $(LIB_A) $(LDLIBS_)
 
 $(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
 	$(CC) $(LDFLAGS_) -o $@ $(BENCH_OBJ) $(LIB_A) $(LDLIBS_)

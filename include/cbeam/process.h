@@ -31,8 +31,17 @@ typedef struct beam_config {
   size_t stack_size;       /* default usable stack per process, bytes;
                               0 = 64 KiB (128 KiB under ASan) */
   size_t atom_limit;       /* 0 = 1,048,576 */
+  unsigned flags;          /* BEAM_RUN_* */
   void *reserved[4];
 } beam_config_t;
+
+enum beam_run_flags {
+  /* A fault in a process's own code (SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+  ** abort(), stack overflow) is by default that process's crash, with
+  ** reason {segv, Addr} and the like (failure.h, docs/failure.md). With
+  ** this flag it ends the OS process instead, as in plain C. */
+  BEAM_RUN_FAULTS_ABORT = 1u << 0,
+};
 
 /* [any, not in a process] Start the schedulers, run 'fn(arg)' as the first
 ** process and return when it ends; every other process is then stopped and

@@ -103,6 +103,12 @@ typedef struct beam__proc {
   _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
   uint64_t switches;         /* times scheduled in */
   beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
+
+  /* ---- A fault in its code (fault.c), written by the signal handler ---- */
+  uint8_t fault_sig;      /* 0, or the signal that ends it */
+  uint8_t fault_overflow; /* the fault was in its stack guard */
+  uintptr_t fault_addr;   /* si_addr */
+  uintptr_t fault_pc;     /* faulting instruction (abort: its caller) */
 } beam__proc_t;
 
 /* Signal kinds ('beam__msg_t.kind'; 0 is an ordinary message). */
@@ -158,6 +164,13 @@ void beam__signals_init(void);
 void beam__registry_release(beam__proc_t *p); /* [proc] at its end */
 void beam__registry_reset(void);              /* runtime teardown */
 beam_term_t beam__registry_name_of(beam__proc_t *p);
+
+/* Faults in process code (fault.c). */
+void beam__fault_init(bool contain);
+void beam__fault_fini(void);
+/* "SIGSEGV in worker+0x1c (app, pc 0x...)" for a process that faulted;
+** returns the length, 0 if it did not fault. */
+size_t beam__fault_describe(const beam__proc_t *p, char *buf, size_t size);
 
 /* The running process, or NULL on a plain thread / the scheduler stack. */
 beam__proc_t *beam__proc_current(void);

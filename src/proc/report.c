@@ -37,7 +37,7 @@ void beam__crash_report(beam__proc_t *p, beam_term_t reason, beam_term_t reg) {
   beam_crash_reporter_t fn = atomic_load(&reporter);
   if (!fn)
     return;
-  char pid[48], why[1024], name[300] = "[]", text[1600];
+  char pid[48], why[1024], name[300] = "[]", fault[300] = "", text[1900];
   beam_pid_print(pid, sizeof pid, p->pid);
   beam_print(why, sizeof why, reason);
   if (reg.raw)
@@ -47,10 +47,13 @@ void beam__crash_report(beam__proc_t *p, beam_term_t reason, beam_term_t reg) {
   c.name = reg.raw ? reg : beam_nil();
   c.reason = reason;
   c.initial_function = beam__fn_name(p->fn);
+  static const char lead[] = "\n    fault: ";
+  if (beam__fault_describe(p, fault + sizeof lead - 1, sizeof fault - sizeof lead) > 0)
+    memcpy(fault, lead, sizeof lead - 1);
   snprintf(text, sizeof text,
            "=CRASH REPORT==== process %s (registered name %s, initial "
-           "function %s) exited: %s\n",
-           pid, name, c.initial_function, why);
+           "function %s) exited: %s%s\n",
+           pid, name, c.initial_function, why, fault);
   c.text = text;
   fn(atomic_load(&reporter_ctx), &c);
 }

@@ -23,9 +23,9 @@
 **  3. Past the budget, a canary word at the stack's lowest address,
 **     checked on every switch out of the process (late but never silent).
 ** An overflow into a guard raises SIGSEGV, handled on a per-scheduler
-** sigaltstack: the handler checks the fault address against the running
-** process's guard and reports "stack overflow in process <0.N.S>" before
-** aborting. (Turning it into that process's crash instead is issue #4.)
+** sigaltstack (fault.c): the process crashes with {stack_overflow, Bytes}.
+** A canary found overwritten is different: the overflow has already
+** written over the neighbouring slot, so that one aborts.
 **
 ** Reuse (DESIGN-NOTES §2: a page's first touch costs 3-10 us here, far
 ** more than the rest of a spawn). A slot that a process used is *warm*: its
@@ -56,7 +56,6 @@
 */
 #include "../sched/sched.h"
 
-#include <dlfcn.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -103,8 +102,6 @@ static struct {
   enum guard_mode guard;
   long mprotect_budget;
   bool coalesce; /* no mprotect guards: neighbours' release may merge */
-  struct sigaction old_segv, old_bus;
-  bool handler_installed;
   _Atomic uint64_t next_scavenge_ms;
   _Atomic size_t resident; /* slots in 'warm' + 'aged', all classes */
   _Atomic bool scavenging;
@@ -141,68 +138,18 @@ static long max_map_count(void) {
   return v;
 }
 
-/* ---- Overflow reporting ---- */
-
-static void say(const char *s) {
-  size_t n = strlen(s);
-  while (n > 0) {
-    ssize_t w = write(2, s, n);
-    if (w <= 0)
-      return;
-    s += w;
-    n -= (size_t) w;
-  }
-}
-
-static void report_overflow(beam__proc_t *p) {
-  char buf[256], pid[48];
-  beam_pid_print(pid, sizeof pid, p->pid);
-  Dl_info info;
-  const char *fn = "?";
-  if (dladdr((void *) (uintptr_t) p->fn, &info) && info.dli_sname)
-    fn = info.dli_sname;
-  snprintf(buf, sizeof buf,
-           "cbeam: stack overflow in process %s (entry %s, stack %zu "
-           "bytes); aborting\n",
-           pid, fn, p->ctx.stack_size);
-  say(buf);
-}
-
-static bool in_guard(beam__proc_t *p, uintptr_t addr) {
-  uintptr_t lo = (uintptr_t) p->ctx.stack_lo;
-  /* The guard page, and anything a large frame jumped to below it. */
-  return addr < lo + 256 && addr + st.page * 16 >= lo;
-}
-
-static void on_fault(int sig, siginfo_t *si, void *uc) {
-  beam__sched_t *s = beam__tls()->sched;
-  beam__proc_t *p = s ? s->current : NULL;
-  if (p && in_guard(p, (uintptr_t) si->si_addr)) {
-    report_overflow(p);
-    signal(SIGABRT, SIG_DFL);
-    abort();
-  }
-  /* Not ours: hand it to whoever was there before, or die as usual. */
-  struct sigaction *old = sig == SIGSEGV ? &st.old_segv : &st.old_bus;
-  if (old->sa_flags & SA_SIGINFO && old->sa_sigaction) {
-    old->sa_sigaction(sig, si, uc);
-    return;
-  }
-  if (old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN &&
-      old->sa_handler) {
-    old->sa_handler(sig);
-    return;
-  }
-  signal(sig, SIG_DFL); /* returning re-faults and kills with the signal */
-}
+/* ---- Overflow reporting (canary mode) ---- */
 
 void beam__stack_check(beam__proc_t *p) {
   if (BEAM_LIKELY(!(p->pflags & BEAM__PF_CANARY)))
     return;
   uint64_t *c = (uint64_t *) p->ctx.stack_lo;
   if (BEAM_UNLIKELY(*c != CANARY)) {
-    report_overflow(p);
-    abort();
+    char pid[48];
+    beam_pid_print(pid, sizeof pid, p->pid);
+    BEAM_PANIC("stack overflow in process %s (entry %s, stack %zu bytes), "
+               "found by its canary: the neighbouring slot is damaged",
+               pid, beam__fn_name(p->fn), p->ctx.stack_size);
   }
 }
 
@@ -248,14 +195,6 @@ int beam__stack_init(size_t default_usable) {
                                       : GUARD_MADVISE;
   }
   (void) default_usable;
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_fault;
-  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGSEGV, &sa, &st.old_segv);
-  sigaction(SIGBUS, &sa, &st.old_bus);
-  st.handler_installed = true;
   return 0;
 }
 
@@ -275,11 +214,6 @@ void beam__stack_fini(void) {
     memset(c, 0, sizeof *c);
   }
   st.nclass = 0;
-  if (st.handler_installed) {
-    sigaction(SIGSEGV, &st.old_segv, NULL);
-    sigaction(SIGBUS, &st.old_bus, NULL);
-    st.handler_installed = false;
-  }
 }
 
 /* Under st.lock. */

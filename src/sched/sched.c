@@ -360,7 +360,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   size_t limit = c.process_limit ? c.process_limit : (size_t) 1 << 20;
   if (n > 1023 || limit > 134217727 || limit < 1 ||
       (c.stack_size != 0 && c.stack_size < 16384) ||
-      c.stack_size > ((size_t) 1 << 30))
+      c.stack_size > ((size_t) 1 << 30) || (c.flags & ~BEAM_RUN_FAULTS_ABORT))
     return BEAM_EINVAL;
   bool expected = false;
   if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
@@ -384,6 +384,8 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     rc = beam__ptab_init(limit);
   if (rc == 0)
     rc = beam__stack_init(beam__rt.stack_size);
+  if (rc == 0)
+    beam__fault_init(!(c.flags & BEAM_RUN_FAULTS_ABORT));
   if (rc == 0)
     rc = make_scheds(n);
   if (rc != 0)
@@ -416,12 +418,14 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__registry_reset();
   reset_queues();
   free_scheds(n);
+  beam__fault_fini();
   beam__stack_fini();
   beam__ptab_fini();
   atomic_store(&beam__rt.running, false);
   return 0;
 
 fail:
+  beam__fault_fini();
   beam__stack_fini();
   beam__ptab_fini();
   atomic_store(&beam__rt.running, false);

@@ -72,8 +72,9 @@ typedef struct beam__sched {
   void *stack_cache[BEAM__STACK_CACHE];
   unsigned stack_cached;
 
-  /* Per-scheduler alternate signal stack for overflow reports. */
+  /* Alternate signal stack: faults are handled there (fault.c). */
   void *altstack;
+  bool in_fault; /* the fault handler is deciding (a nested fault is fatal) */
 } beam__sched_t;
 
 typedef struct beam__ptab_entry {
