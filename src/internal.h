@@ -101,6 +101,8 @@ struct beam__heap;
 typedef struct beam__tls {
   struct beam__sched *sched; /* NULL on a thread that is not a scheduler */
   struct beam__heap *heap;   /* heap of the running process, or NULL */
+  int64_t reds;              /* reductions left in the running process's
+                                slice (proc.c); unused outside processes */
 } beam__tls_t;
 BEAM_NOINLINE beam__tls_t *beam__tls(void);
 

@@ -134,7 +134,7 @@ typedef struct beam_process_info {
   size_t stack_bytes;          /* in use */
   size_t heap_bytes;           /* terms and adopted messages */
   size_t mailbox_bytes;        /* queued messages */
-  uint64_t reductions;         /* times scheduled in */
+  uint64_t reductions;         /* spent so far (process.h: beam_consume) */
   beam_term_t links;           /* list of pids */
   beam_term_t monitors;        /* list of {process, Pid | {Name, Node}} */
   beam_term_t monitored_by;    /* list of pids */

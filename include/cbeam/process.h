@@ -78,6 +78,20 @@ BEAM_API beam_pid_t beam_self(void);
 BEAM_API int beam_is_alive(beam_pid_t pid);
 /* [proc, yields] Let others run. */
 BEAM_API int beam_yield(void);
+/* Reductions (README "Keeping the system responsive"). A process runs for
+** a budget of 4,000 reductions, then goes to the back of its run queue at
+** its next checkpoint: send, receive, spawn, link, beam_yield_check,
+** beam_consume. Runtime calls charge them (building a term 1, a send 1 + 1
+** per 256 bytes copied, a receive 1 + 1 per message looked at, a spawn
+** 10); C code reports its own work with these two, in the spirit of
+** enif_consume_timeslice. Outside a process both return 0 and do nothing.
+** [any, yields] Charge 'reductions' (>= 0, else BEAM_EINVAL) and act on
+** pending exit signals (a kill ends the process here); if the budget is
+** spent, yield: returns 1 if it yielded, else 0. */
+BEAM_API int beam_consume(int64_t reductions);
+/* [any, yields] beam_consume(1): call it in every iteration of a long C
+** loop; it costs a few nanoseconds when it does not yield. */
+BEAM_API int beam_yield_check(void);
 /* [proc, yields] Sleep; messages stay in the mailbox. BEAM_EINVAL if < 0. */
 BEAM_API int beam_sleep(int64_t ms);
 /* [proc] End this process with 'reason' from any depth of its code. The C

@@ -54,6 +54,7 @@ static void finish_wait(beam__proc_t *p) {
 
 static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
                         void *ctx, beam_term_t *out, bool from_mark) {
+  beam__proc_checkpoint(p, 1); /* may yield: before anything is read */
   beam__link_t *pos = from_mark && p->ref_mark_pos ? p->ref_mark_pos
                                                    : &p->mbox.first;
   p->deadline_ms =
@@ -61,8 +62,10 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
   p->in_receive = 1;
   for (;;) {
     beam__signals_drain(p);
+    beam__tls_t *tls = beam__tls(); /* again after each wait */
     beam__msg_t *m;
     while ((m = beam__link_get(pos)) != NULL) {
+      tls->reds--; /* each message looked at */
       int r = match(m->term, ctx);
       if (r != NO_MATCH) {
         if (r < 0) {

@@ -162,7 +162,7 @@ int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
     return BEAM_ENOTPROC;
   if (pid == NULL)
     return BEAM_EINVAL;
-  beam__signals_check(self);
+  beam__proc_checkpoint(self, 10);
   return beam__proc_spawn(self->sched, fn, arg, opts, pid);
 }
 
@@ -246,7 +246,7 @@ int beam_send(beam_pid_t to, beam_term_t msg) {
     return beam_term_error(msg);
   if (beam_is_error(to))
     return beam_term_error(to);
-  beam__signals_check(self);
+  beam__proc_checkpoint(self, 1); /* before the lookup: it may yield */
   int r = resolve(&to);
   if (r <= 0)
     return r;
@@ -258,6 +258,7 @@ int beam_send(beam_pid_t to, beam_term_t msg) {
   if (!m)
     return err;
   m->from = self->pid;
+  beam__tls()->reds -= (int64_t) (m->size / 256); /* the copy's cost */
   deliver(self->sched, p, m);
   return 0;
 }
@@ -278,6 +279,35 @@ int beam_is_alive(beam_pid_t pid) {
   ** Only a scheduler may look at the descriptor (qsbr.c). */
   beam__proc_t *p = beam__sched_current() ? beam__ptab_lookup(pid) : NULL;
   return p && atomic_load_explicit(&p->doomed, memory_order_seq_cst) ? 0 : 1;
+}
+
+/* ---- Reductions ---- */
+
+bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost) {
+  beam__tls_t *t = beam__tls();
+  t->reds -= cost;
+  beam__signals_check(p);
+  if (BEAM_LIKELY(t->reds > 0))
+    return false;
+  beam__proc_switch_out(p, BEAM__Y_YIELD);
+  beam__signals_check(p);
+  return true;
+}
+
+uint64_t beam__proc_reductions(const beam__proc_t *p) {
+  return p->reductions + (uint64_t) (BEAM__REDS - beam__tls()->reds);
+}
+
+int beam_consume(int64_t reductions) {
+  beam__tls_t *t = beam__tls();
+  if (!t->heap || reductions < 0) /* not in a process: nothing to share */
+    return reductions < 0 ? BEAM_EINVAL : 0;
+  beam__proc_t *p = t->sched->current;
+  return beam__proc_checkpoint(p, reductions) ? 1 : 0;
+}
+
+int beam_yield_check(void) {
+  return beam_consume(1);
 }
 
 int beam_yield(void) {

@@ -102,6 +102,7 @@ typedef struct beam__proc {
   _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
   _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
   uint64_t switches;         /* times scheduled in */
+  uint64_t reductions;       /* spent in finished slices (sched.c, run) */
   beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
 
   /* ---- A fault in its code (fault.c), written by the signal handler ---- */
@@ -174,6 +175,18 @@ size_t beam__fault_describe(const beam__proc_t *p, char *buf, size_t size);
 
 /* The running process, or NULL on a plain thread / the scheduler stack. */
 beam__proc_t *beam__proc_current(void);
+
+/* Reductions: a slice is BEAM__REDS of them; every runtime call charges
+** some (term building 1, send 1 + 1 per 256 bytes copied, receive 1 + 1
+** per message looked at, spawn 10, ...); a checkpoint that finds the
+** budget spent puts the process at the back of its run queue. */
+#define BEAM__REDS 4000
+/* [proc] The checkpoint of a runtime call: charge 'cost', act on pending
+** signals (may end the process), and yield if the slice is spent. Returns
+** true if it yielded (the thread may have changed). */
+bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost);
+/* Reductions 'p' has spent, the running slice included. [proc] */
+uint64_t beam__proc_reductions(const beam__proc_t *p);
 
 /* Switch to the scheduler with 'reason'; returns when resumed (never for
 ** BEAM__Y_EXIT). [proc] */

@@ -384,9 +384,13 @@ int beam__signals_spawn_monitor(beam__proc_t *parent, beam__proc_t *child,
 
 /* ---- The public calls ---- */
 
+/* The calling process, charged one reduction (no yield here: link is
+** the one checkpoint among these calls). */
 static beam__proc_t *caller(int *err) {
   beam__proc_t *p = beam__proc_current();
   *err = p ? 0 : BEAM_ENOTPROC;
+  if (p)
+    beam__tls()->reds--;
   return p;
 }
 
@@ -401,7 +405,7 @@ int beam_link(beam_pid_t pid) {
   beam__proc_t *p = caller(&err);
   if (!p || (err = check_pid(pid)) < 0)
     return err;
-  beam__signals_check(p);
+  beam__proc_checkpoint(p, 0);
   if (pid.raw == p->pid.raw)
     return 0; /* L3 */
   if (!psig(p))
@@ -648,7 +652,7 @@ static beam_term_t info_tuple(beam__proc_t *p, beam_term_t status) {
       beam_uint(stack),
       beam_uint(p->heap.bytes),
       beam_uint(mb),
-      beam_uint(p->switches),
+      beam_uint(beam__proc_reductions(p)),
       pid_list(p->sig ? &p->sig->links : NULL, false),
       monitor_list(p),
       pid_list(p->sig ? &p->sig->monitored_by : NULL, true),

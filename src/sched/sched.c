@@ -203,9 +203,11 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   p->sched = s;
   p->switches++;
   tls->heap = &p->heap;
+  tls->reds = BEAM__REDS;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
   beam__ctx_switch(&s->ctx, &p->ctx, false);
   tls->heap = NULL;
+  p->reductions += (uint64_t) (BEAM__REDS - (int64_t) tls->reds);
   s->current = NULL;
   switch (p->yield_reason) {
   case BEAM__Y_YIELD:

@@ -132,9 +132,13 @@ static void key_create(void) {
 }
 
 beam__heap_t *beam__heap_current(void) {
-  beam__heap_t *h = beam__tls()->heap;
-  if (h != NULL)
+  beam__tls_t *t = beam__tls();
+  beam__heap_t *h = t->heap;
+  if (h != NULL) {
+    t->reds--; /* term building costs a reduction; the next checkpoint
+                  (send, receive, ...) acts on an exhausted budget */
     return h;
+  }
   if (BEAM_UNLIKELY(!thread_heap_keyed)) {
     pthread_once(&key_once, key_create);
     /* If the key cannot be set the heap lives until exit (the library
