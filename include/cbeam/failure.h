@@ -27,7 +27,7 @@
 
 /* ---- Links ---- */
 
-/* [proc] Link this process and 'pid' (L1-L6): 0; linking again or to
+/* [proc, yields] Link this process and 'pid' (L1-L6): 0; linking again or to
 ** oneself is a no-op. A dead or unknown pid: BEAM_ENOPROC when not
 ** trapping exits (nothing else happens), or 0 and the message
 ** {'EXIT', Pid, noproc} when trapping. BEAM_EINVAL if 'pid' is not a pid
@@ -37,10 +37,10 @@ BEAM_API BEAM_CHECK int beam_link(beam_pid_t pid);
 ** signal from that link has any effect; an EXIT message already queued
 ** stays. BEAM_EINVAL if 'pid' is not a pid. */
 BEAM_API int beam_unlink(beam_pid_t pid);
-/* [proc, allocs] spawn + link as one step: the link exists before the
+/* [proc, allocs, yields] spawn + link as one step: the link exists before the
 ** child runs (P5). */
 BEAM_API int beam_spawn_link(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid);
-/* [proc, allocs] spawn + monitor as one step (P6): '*ref' is the monitor. */
+/* [proc, allocs, yields] spawn + monitor as one step (P6): '*ref' is the monitor. */
 BEAM_API int beam_spawn_monitor(beam_fn_t fn, beam_term_t arg,
                                 beam_pid_t *pid, beam_term_t *ref);
 

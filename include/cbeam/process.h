@@ -8,7 +8,9 @@
 ** called from inside a process and returns BEAM_ENOTPROC otherwise.
 **
 ** Migration rule: a process may resume on another OS thread after any call
-** tagged [yields]. Read 'errno' and other thread-locals before such a call,
+** tagged [yields] (send, receive, spawn, link, sleep, yield and the
+** reduction checks all are: a process that has used up its slice of
+** 4,000 reductions yields at the next of them). Read 'errno' and other thread-locals before such a call,
 ** never across it; or spawn with BEAM_SPAWN_PINNED.
 */
 #ifndef CBEAM_PROCESS_H
@@ -65,7 +67,7 @@ typedef struct beam_spawn_opts {
   void *reserved[3];
 } beam_spawn_opts_t;
 
-/* [proc, allocs] Start 'fn(copy of arg)' in a new process; '*pid' receives
+/* [proc, allocs, yields] Start 'fn(copy of arg)' in a new process; '*pid' receives
 ** its pid at once. 0, BEAM_ESYSLIMIT past the process limit, BEAM_ENOMEM,
 ** BEAM_EINVAL (NULL fn), or the code of an error term 'arg'. */
 BEAM_API int beam_spawn(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid);
@@ -108,7 +110,8 @@ BEAM_API size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid);
 
 /* ---- Messages ---- */
 
-/* [proc, allocs] Copy 'msg' into 'to''s mailbox. Never blocks. A dead pid
+/* [proc, allocs, yields] Copy 'msg' into 'to''s mailbox. Never blocks (it may
+** yield when its reduction budget is spent). A dead pid
 ** drops the message silently and returns 0, as in Erlang. BEAM_EINVAL if
 ** 'to' is not a pid, BEAM_ENOMEM, or the code of an error term 'msg'. */
 BEAM_API int beam_send(beam_pid_t to, beam_term_t msg);
