@@ -61,12 +61,13 @@ BEAM_API int beam_trap_exit(int on);
 
 /* ---- Monitors ---- */
 
-/* [proc, allocs] Monitor a pid or a registered name (N1-N8). Returns the
+/* [proc, allocs] Monitor a pid, a registered name or {Name, nonode@nohost}
+** (N1-N8). Returns the
 ** monitor ref; exactly one {'DOWN', Ref, process, Object, Reason} follows
 ** the target's end: Object is the pid, or {Name, Node} for a name. A dead
 ** pid or an unregistered name gives a DOWN with reason 'noproc' at once.
 ** Monitoring oneself returns a ref and does nothing. An error term
-** BEAM_EINVAL if 'target' is neither a pid nor an atom. */
+** BEAM_EINVAL for anything else (another node: no distribution yet). */
 BEAM_API beam_term_t beam_monitor(beam_term_t target);
 
 enum beam_demonitor_opts {

@@ -76,7 +76,11 @@ BEAM_API int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
 
 /* [proc, nofail] This process's pid (an error term outside a process). */
 BEAM_API beam_pid_t beam_self(void);
-/* [any] 1 alive, 0 not, BEAM_EINVAL if 'pid' is not a pid. */
+/* [any, yields] 1 alive, 0 not, BEAM_EINVAL if 'pid' is not a pid. As in
+** Erlang, the answer takes into account the exit signals the caller sent
+** 'pid' before (P7): after a kill it is 0 at once; after another abnormal
+** reason the caller asks 'pid' (which alone knows whether it traps exits)
+** and waits until 'pid' has handled those signals. */
 BEAM_API int beam_is_alive(beam_pid_t pid);
 /* [proc, yields] Let others run. */
 BEAM_API int beam_yield(void);

@@ -278,7 +278,15 @@ int beam_is_alive(beam_pid_t pid) {
   /* P7: an exit signal the caller sent that will end it counts as done.
   ** Only a scheduler may look at the descriptor (qsbr.c). */
   beam__proc_t *p = beam__sched_current() ? beam__ptab_lookup(pid) : NULL;
-  return p && atomic_load_explicit(&p->doomed, memory_order_seq_cst) ? 0 : 1;
+  if (!p)
+    return 1;
+  if (atomic_load_explicit(&p->doomed, memory_order_seq_cst))
+    return 0;
+  beam__proc_t *self = beam__proc_current();
+  if (self && self != p &&
+      atomic_load_explicit(&p->doubtful, memory_order_seq_cst))
+    return beam__signals_probe_alive(self, pid); /* only it can tell */
+  return 1;
 }
 
 /* ---- Reductions ---- */

@@ -94,6 +94,7 @@ typedef struct beam__proc {
   /* ---- Signals and failure (signal.c, registry.c) ---- */
   _Atomic bool sig_pending;  /* a signal other than a message was pushed */
   _Atomic uint32_t doomed;   /* exit signals in flight that will end it */
+  _Atomic uint32_t doubtful; /* ... that end it unless it traps exits */
   _Atomic bool trap_exit;    /* written by the process, read by senders */
   uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
   uint8_t killed_by_signal;  /* its end came from another process */
@@ -118,13 +119,16 @@ enum beam__sig_kind {
   BEAM__SIG_EXIT,        /* exit signal: term {'EXIT', From, Reason} */
   BEAM__SIG_EXIT_LINKED, /* from a linked process's end: same term */
   BEAM__SIG_LINK,
-  BEAM__SIG_UNLINK,
+  BEAM__SIG_UNLINK,      /* aux: the unlink id */
+  BEAM__SIG_UNLINK_ACK,  /* aux: the unlink id it answers */
   BEAM__SIG_MONITOR,     /* term: the monitor ref */
   BEAM__SIG_DEMONITOR,   /* term: the monitor ref */
   BEAM__SIG_DOWN,        /* term: {'DOWN', Ref, process, Pid, Reason} */
   BEAM__SIG_INFO,        /* process_info request; term: the reply ref */
 };
-#define BEAM__SIG_AUX_DOOM 1u /* the sender counted it in 'doomed' */
+#define BEAM__SIG_AUX_DOOM 1u  /* the sender counted it in 'doomed' */
+#define BEAM__SIG_AUX_MAYBE 2u /* ... in 'doubtful' (signal.c, P7) */
+#define BEAM__SIG_AUX_PROBE 4u /* INFO that only asks "alive?" */
 
 /* [proc] Handle pending signals now (a runtime call's checkpoint), if any
 ** was pushed. May end the process. */
@@ -141,6 +145,9 @@ void beam__signal_dead(void *proc, beam__msg_t *m);
 /* [proc] End the process with 'reason' (exit hooks, registry, links,
 ** monitors), then switch out for the last time. */
 _Noreturn void beam__proc_terminate(beam__proc_t *p, beam_term_t reason);
+/* [proc, yields] Ask 'pid' whether it lives, after it handled what the
+** caller sent it before: 1, 0, or an error (is_alive's slow path). */
+int beam__signals_probe_alive(beam__proc_t *self, beam_pid_t pid);
 /* Free what signal.c allocated for 'p' (shutdown of unfinished ones). */
 void beam__signals_free(beam__proc_t *p);
 /* [proc] Spawn-time link / monitor of a child that has not run yet. */

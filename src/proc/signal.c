@@ -32,10 +32,26 @@
 ** reclaimed (beam__signal_dead): LINK with an exit signal 'noproc',
 ** MONITOR with a DOWN 'noproc', as the BEAM does for a dead target.
 **
-** is_alive right after exit_signal(P, kill) must say false (P7): a sender
-** that can tell its signal will end the target (kill; any abnormal reason
-** to a process not trapping exits) counts it in the target's 'doomed'
-** before pushing, and the target uncounts it when it handles the signal.
+** Unlink (L7-L9, and links crossing unlinks). unlink(B) in A does not drop
+** A's entry for B at once: it marks it with a fresh unlink id U and sends
+** UNLINK(U); B drops its entry if it is active and answers UNLINK_ACK(U);
+** A drops its entry when that ack comes back, if it still says U. While
+** the entry says U, A ignores EXIT signals from B (after unlink returns,
+** the old link has no effect) and a LINK from B (B sent it before it
+** handled our UNLINK, which will drop B's side too); A's own link(B) makes
+** the entry active again. This is the BEAM's protocol since OTP 23: without
+** the id, A unlinking while B unlinks and relinks leaves a link at one end
+** only (erl ends with no link at either end). An EXIT from B while the
+** entry says U means B died before it saw the UNLINK: the entry goes.
+**
+** is_alive right after exit_signal(P, R) must tell how R ended P (P7). A
+** kill ends it whatever it does: the sender counts it in the target's
+** 'doomed' before pushing, the target uncounts it when it handles it, and
+** is_alive answers 0 while the count is up. Another abnormal reason ends it
+** unless it traps exits *when it handles the signal*, which only the
+** target knows: those are counted in 'doubtful', and while that count is
+** up is_alive asks the target (a probe signal, answered after every signal
+** the caller sent before it), as the BEAM's is_process_alive does.
 */
 #include "../sched/sched.h"
 #include "../util/u64map.h"
@@ -47,8 +63,13 @@ typedef struct hook {
   void *ctx;
 } hook_t;
 
+/* A link entry's value: LINK_ACTIVE, or the id of an unlink in flight
+** (>= 2) whose UNLINK_ACK has not come back yet (see "Unlink" above). */
+#define LINK_ACTIVE 1u
+
 typedef struct beam__psig {
-  beam__u64map_t links;        /* pid raw -> 1 */
+  beam__u64map_t links;        /* pid raw -> LINK_ACTIVE or unlink id */
+  uint32_t next_unlink;        /* ids for unlinks: 2, 3, ... (wrapping) */
   beam__u64map_t monitors;     /* ref id -> monitored pid raw */
   beam__u64map_t mon_names;    /* ref id -> name atom raw (by name) */
   beam__u64map_t monitored_by; /* ref id -> monitoring pid raw */
@@ -113,6 +134,8 @@ static int sig_send(beam_pid_t to, uint32_t kind, beam_term_t term,
   m->aux = aux;
   if (aux & BEAM__SIG_AUX_DOOM)
     atomic_fetch_add_explicit(&t->doomed, 1, memory_order_seq_cst);
+  if (aux & BEAM__SIG_AUX_MAYBE)
+    atomic_fetch_add_explicit(&t->doubtful, 1, memory_order_seq_cst);
   beam__proc_push_signal(t, m);
   return 0;
 }
@@ -154,9 +177,13 @@ static beam__msg_t *handle_exit(beam__proc_t *p, beam__msg_t *m) {
   beam_term_t reason = beam_tuple_get(m->term, 2);
   if (m->aux & BEAM__SIG_AUX_DOOM)
     atomic_fetch_sub_explicit(&p->doomed, 1, memory_order_seq_cst);
+  if (m->aux & BEAM__SIG_AUX_MAYBE)
+    atomic_fetch_sub_explicit(&p->doubtful, 1, memory_order_seq_cst);
   if (m->kind == BEAM__SIG_EXIT_LINKED) {
-    if (!p->sig || !beam__u64map_del(&p->sig->links, m->from.raw, NULL)) {
-      beam__msg_free(m); /* unlinked meanwhile (L8) */
+    uint64_t v = 0;
+    if (!p->sig || !beam__u64map_del(&p->sig->links, m->from.raw, &v) ||
+        v != LINK_ACTIVE) {
+      beam__msg_free(m); /* unlinked meanwhile (L8); no ack will come */
       return NULL;
     }
   } else if (reason.raw == am_kill.raw) {
@@ -215,15 +242,29 @@ beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
       break;
     return handle_down(p, m);
   case BEAM__SIG_LINK:
-    if (!psig(p) || beam__u64map_put(&p->sig->links, m->from.raw, 1) != 0) {
+    if (p->sig && beam__u64map_get(&p->sig->links, m->from.raw, NULL))
+      break; /* active already, or our unlink will undo the sender's side */
+    if (!psig(p) ||
+        beam__u64map_put(&p->sig->links, m->from.raw, LINK_ACTIVE) != 0) {
       if (!p->exiting)
         die_of(p, m, am_system_limit); /* the link could not be kept */
     }
     break;
-  case BEAM__SIG_UNLINK:
-    if (p->sig)
+  case BEAM__SIG_UNLINK: {
+    uint64_t v;
+    if (p->sig && beam__u64map_get(&p->sig->links, m->from.raw, &v) &&
+        v == LINK_ACTIVE)
+      beam__u64map_del(&p->sig->links, m->from.raw, NULL);
+    sig_send(m->from, BEAM__SIG_UNLINK_ACK, beam_nil(), p->pid, m->aux);
+    break;
+  }
+  case BEAM__SIG_UNLINK_ACK: {
+    uint64_t v;
+    if (p->sig && beam__u64map_get(&p->sig->links, m->from.raw, &v) &&
+        v == m->aux)
       beam__u64map_del(&p->sig->links, m->from.raw, NULL);
     break;
+  }
   case BEAM__SIG_MONITOR:
     id = beam__ref_id(m->term);
     if (!psig(p) || beam__u64map_put(&p->sig->monitored_by, id,
@@ -276,6 +317,9 @@ void beam__signal_dead(void *proc, beam__msg_t *m) {
   case BEAM__SIG_INFO:
     answer_info(p, m, false);
     break;
+  case BEAM__SIG_UNLINK: /* the sender waits for the ack to drop its side */
+    sig_send(m->from, BEAM__SIG_UNLINK_ACK, beam_nil(), p->pid, m->aux);
+    break;
   default:
     break;
   }
@@ -300,8 +344,9 @@ static void notify(beam__proc_t *p, beam_term_t reason) {
   size_t i = 0;
   beam_mark_t mark = beam_arena_mark();
   beam_term_t exit = exit_tuple(p->pid, reason);
-  while (beam__u64map_next(&g->links, &i, &k, NULL)) /* L1, O6 */
-    sig_send(beam__mk(k), BEAM__SIG_EXIT_LINKED, exit, p->pid, 0);
+  while (beam__u64map_next(&g->links, &i, &k, &v)) /* L1, O6 */
+    if (v == LINK_ACTIVE)
+      sig_send(beam__mk(k), BEAM__SIG_EXIT_LINKED, exit, p->pid, 0);
   for (i = 0; beam__u64map_next(&g->monitored_by, &i, &k, &v);) { /* N2 */
     beam_mark_t one = beam_arena_mark();
     sig_send(beam__mk(v), BEAM__SIG_DOWN,
@@ -410,9 +455,10 @@ int beam_link(beam_pid_t pid) {
     return 0; /* L3 */
   if (!psig(p))
     return BEAM_ENOMEM;
-  if (beam__u64map_get(&p->sig->links, pid.raw, NULL))
-    return 0; /* L2 */
-  if (beam__u64map_put(&p->sig->links, pid.raw, 1) != 0)
+  uint64_t v;
+  if (beam__u64map_get(&p->sig->links, pid.raw, &v) && v == LINK_ACTIVE)
+    return 0; /* L2 (an unlink in flight: linking again is a new link) */
+  if (beam__u64map_put(&p->sig->links, pid.raw, LINK_ACTIVE) != 0)
     return BEAM_ENOMEM;
   err = sig_send(pid, BEAM__SIG_LINK, beam_nil(), p->pid, 0);
   if (err == 0)
@@ -433,8 +479,18 @@ int beam_unlink(beam_pid_t pid) {
   beam__proc_t *p = caller(&err);
   if (!p || (err = check_pid(pid)) < 0)
     return err;
-  if (p->sig && beam__u64map_del(&p->sig->links, pid.raw, NULL))
-    sig_send(pid, BEAM__SIG_UNLINK, beam_nil(), p->pid, 0);
+  uint64_t v;
+  if (!p->sig || !beam__u64map_get(&p->sig->links, pid.raw, &v) ||
+      v != LINK_ACTIVE)
+    return 0; /* not linked, or an unlink already in flight */
+  uint32_t id = p->sig->next_unlink < 2 ? 2 : p->sig->next_unlink;
+  p->sig->next_unlink = id + 1;
+  if (beam__u64map_put(&p->sig->links, pid.raw, id) != 0) {
+    beam__u64map_del(&p->sig->links, pid.raw, NULL); /* no memory: forget */
+    id = 0; /* at once (the ack, if any, finds nothing to drop) */
+  }
+  if (sig_send(pid, BEAM__SIG_UNLINK, beam_nil(), p->pid, id) != 0)
+    beam__u64map_del(&p->sig->links, pid.raw, NULL); /* dead: no ack */
   return 0; /* L7 */
 }
 
@@ -461,12 +517,14 @@ int beam_exit_signal(beam_pid_t pid, beam_term_t reason) {
   beam__proc_t *t = beam__ptab_lookup(pid);
   if (!t)
     return 0; /* X1 */
-  bool doom = kill || (reason.raw != beam__am_normal.raw &&
-                       !atomic_load_explicit(&t->trap_exit,
-                                             memory_order_relaxed));
+  /* kill always ends it; another abnormal reason does unless it traps
+  ** exits when it handles the signal, which only it can tell (P7). */
+  uint32_t aux = kill ? BEAM__SIG_AUX_DOOM
+                 : reason.raw != beam__am_normal.raw ? BEAM__SIG_AUX_MAYBE
+                                                     : 0;
   beam_mark_t mark = beam_arena_mark();
   err = sig_send(pid, BEAM__SIG_EXIT, exit_tuple(p->pid, reason), p->pid,
-                 doom ? BEAM__SIG_AUX_DOOM : 0);
+                 aux);
   beam_arena_release(mark);
   return err == BEAM_ENOPROC ? 0 : err;
 }
@@ -488,11 +546,15 @@ beam_term_t beam_monitor(beam_term_t target) {
   if (beam_is_error(target))
     return target;
   beam_term_t name = {0}, pid = target;
+  if (beam_is_tuple(target) && beam_tuple_size(target) == 2 &&
+      beam_is_atom(beam_tuple_get(target, 0)) &&
+      beam_tuple_get(target, 1).raw == beam__am_nonode.raw)
+    target = beam_tuple_get(target, 0); /* {Name, Node} of this node (N8) */
   if (beam_is_atom(target)) {
     name = target;
     pid = beam_whereis(name);
   } else if (!beam__is_pid(target)) {
-    return beam_error_term(BEAM_EINVAL); /* N8 */
+    return beam_error_term(BEAM_EINVAL); /* N8 (other nodes: no distribution) */
   }
   beam_term_t ref = beam_make_ref();
   if (beam_is_error(ref) || pid.raw == p->pid.raw)
@@ -594,7 +656,8 @@ static beam_term_t pid_list(const beam__u64map_t *m, bool values) {
   beam_term_t l = beam_nil();
   uint64_t k, v;
   for (size_t i = 0; m && beam__u64map_next(m, &i, &k, &v);)
-    l = beam_cons(beam__mk(values ? v : k), l);
+    if (values || v == LINK_ACTIVE) /* links: not those being unlinked */
+      l = beam_cons(beam__mk(values ? v : k), l);
   return l;
 }
 
@@ -669,7 +732,10 @@ static void answer_info(beam__proc_t *p, beam__msg_t *m, bool alive) {
   beam_mark_t mark = beam_arena_mark();
   beam_term_t body = beam__am_undefined;
   if (alive)
-    body = info_tuple(p, beam_atom(p->in_receive ? "waiting" : "runnable"));
+    body = m->aux & BEAM__SIG_AUX_PROBE
+               ? beam__am_true
+               : info_tuple(p, beam_atom(p->in_receive ? "waiting"
+                                                        : "runnable"));
   beam_term_t reply = beam_tuple(2, m->term, body);
   int err = 0;
   beam__msg_t *r = beam__msg_new(reply, &err);
@@ -703,6 +769,19 @@ static int fill_info(beam_term_t t, beam_process_info_t *o) {
   beam_get_int(beam_tuple_get(t, 12), &v);
   o->initial_function = beam__fn_name((beam_fn_t) (uintptr_t) (uint64_t) v);
   return 0;
+}
+
+int beam__signals_probe_alive(beam__proc_t *self, beam_pid_t pid) {
+  beam_term_t ref = beam_make_ref(), body = beam_nil();
+  if (beam_is_error(ref))
+    return beam_term_error(ref);
+  int err = sig_send(pid, BEAM__SIG_INFO, ref, self->pid, BEAM__SIG_AUX_PROBE);
+  if (err)
+    return err == BEAM_ENOPROC ? 0 : err;
+  err = beam_receive(BEAM_INFINITY, "{~t, Alive}", ref, &body, NULL);
+  if (err < 0)
+    return err;
+  return body.raw == beam__am_true.raw;
 }
 
 int beam_process_info(beam_pid_t pid, beam_process_info_t *info) {

@@ -2,6 +2,8 @@
 /* spawn_test.c: spawn, pids, the process limit, exit, stack overflow. */
 #include "../harness/check.h"
 
+#include <stdatomic.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -102,14 +104,14 @@ BEAM_TEST(spawn_pids_are_values_never_reused) {
   ASSERT_OK(beam_run(pid_main, beam_nil(), &cfg));
 }
 
-static volatile int exit_depth_seen;
+static _Atomic int exit_depth_seen; /* written by 100 processes at once */
 
 /* Exits from the innermost of 'depth' nested calls. (gcc 12 calls any
 ** recursion whose only base case is a _Noreturn call "infinite".) */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
 static void exit_deep(int depth) {
-  exit_depth_seen = depth;
+  atomic_store_explicit(&exit_depth_seen, depth, memory_order_relaxed);
   if (depth > 0)
     exit_deep(depth - 1);
   beam_exit(beam_atom("bye"));
