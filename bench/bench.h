@@ -31,6 +31,8 @@ typedef struct bench_opts {
   int64_t senders;    /* --senders (fanin) */
   int64_t queued;     /* --queued (selective) */
   const char *kind;   /* --kind (bigmsg): "bin" or "list" */
+  int64_t hogs;       /* --hogs (fairness) */
+  int yield_check;    /* --yield-check (fairness): hogs call beam_yield_check */
   unsigned schedulers; /* --schedulers */
   int runs;           /* --runs */
 } bench_opts_t;
@@ -55,7 +57,7 @@ typedef struct bench_result {
 /* Runs the workload once. */
 typedef void (*bench_fn_t)(const bench_opts_t *o, bench_result_t *r);
 
-/* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c) ---- */
+/* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c, fairness.c) ---- */
 
 void bench_spawn_idle(const bench_opts_t *o, bench_result_t *r);
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r);
@@ -66,6 +68,7 @@ void bench_fanin(const bench_opts_t *o, bench_result_t *r);
 void bench_selective(const bench_opts_t *o, bench_result_t *r);
 void bench_timers(const bench_opts_t *o, bench_result_t *r);
 void bench_bigmsg(const bench_opts_t *o, bench_result_t *r);
+void bench_fairness(const bench_opts_t *o, bench_result_t *r);
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
 

@@ -17,6 +17,12 @@
 # Workloads cbeam-bench does not have (per its --help) show "n/a"; a run
 # that fails or times out shows "fail". The raw lines go to stderr.
 #
+# fairness: cbeam's --yield-check (hogs call beam_yield_check()) has no
+# Erlang twin, since BEAM hogs are always preempted. A fairness case
+# without it runs cbeam twice per round, without and with --yield-check
+# (rows "+yc"), against one BEAM run, and prints both ratios; a case that
+# gives --yield-check runs only that on cbeam. The BEAM side never gets it.
+#
 # Other processes skew every figure on a small machine. Before each run the
 # script waits (up to S seconds, default 60; 0 = never) until the CPUs have
 # been less than 25% busy for half a second, and says in the table how many
@@ -96,7 +102,7 @@ run_one() {
   echo "$noisy" >> "$tmp/$id.$side.noisy"
   if timeout "$timeout_s" "$@" >"$tmp/out" 2>"$tmp/err"; then rc=0; else rc=$?; fi
   line=$(tail -n 1 "$tmp/out")
-  printf '  %-5s %s\n' "$side" "${line:-(no output)}" >&2
+  printf '  %-8s %s\n' "$side" "${line:-(no output)}" >&2
   if [ "$rc" -ne 0 ] || [ -z "$line" ]; then
     sed 's/^/    /' "$tmp/err" >&2
     echo "    exit status $rc" >&2
@@ -116,6 +122,10 @@ for c in "$@"; do
   w=${c%% *}
   have=no
   for x in $cbeam_has; do [ "$x" = "$w" ] && have=yes; done
+  # fairness: the BEAM has no --yield-check; without one, run cbeam both ways.
+  bargs=$(echo "$args" | sed 's/ --yield-check//g')
+  yc=no
+  [ "$w" = fairness ] && [ "$bargs" = "$args" ] && yc=yes
   echo "# $args" >&2
   r=0
   while [ "$r" -lt "$runs" ]; do
@@ -123,9 +133,13 @@ for c in "$@"; do
     # shellcheck disable=SC2086
     [ "$have" = yes ] && run_one cbeam "$id" "$cbeam" $args --runs 1
     # shellcheck disable=SC2086
-    run_one beam "$id" sh "$beam" $args --runs 1
+    [ "$have" = yes ] && [ "$yc" = yes ] &&
+      run_one cbeam+yc "$id" "$cbeam" $args --yield-check --runs 1
+    # shellcheck disable=SC2086
+    run_one beam "$id" sh "$beam" $bargs --runs 1
   done
   [ "$have" = yes ] || echo "n/a" > "$tmp/$id.cbeam"
+  [ "$have" = yes ] || [ "$yc" = no ] || echo "n/a" > "$tmp/$id.cbeam+yc"
 done
 
 # The table. Keys per workload, and which direction is better.
@@ -165,6 +179,22 @@ sched_of() {
   awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^schedulers=/) { print substr($i, 12); exit } }' "$1"
 }
 
+# row LABEL KEY DIR CBEAMFILE BEAMFILE: one line of the table.
+row() {
+  cv=$(median "$4" "$2")
+  bv=$(median "$5" "$2")
+  awk -v l="$1" -v k="$2" -v c="$cv" -v b="$bv" -v d="$3" 'BEGIN {
+    num = (c ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/)
+    ratio = "-"; ahead = ""
+    if (num && d == "equal") ahead = (c == b ? "same" : "DIFFER")
+    else if (num && b + 0 != 0 && c + 0 != 0) {
+      r = c / b; ratio = sprintf("%.2f", r)
+      if (d == "lower") f = b / c; else f = c / b
+      if (f >= 1) ahead = sprintf("cbeam %.2fx", f); else ahead = sprintf("BEAM %.2fx", 1 / f)
+    }
+    printf "%-34s %-15s %13s %13s %10s  %-6s  %s\n", l, k, c, b, ratio, d, ahead }'
+}
+
 printf '%-34s %-15s %13s %13s %10s  %-6s  %s\n' \
   "case" "key" "cbeam" "BEAM" "cbeam/BEAM" "better" "ahead"
 noisy_total=0
@@ -173,25 +203,20 @@ for c in "$@"; do
   id=$((id + 1))
   args=$(cat "$tmp/$id.args")
   w=${c%% *}
-  label=$(echo "$args" | sed 's/ --schedulers \([0-9]*\)/ -S\1/')
+  label=$(echo "$args" | sed -e 's/ --yield-check//g' \
+    -e 's/ --schedulers \([0-9]*\)/ -S\1/')
   s=$(sched_of "$tmp/$id.beam")
   [ -n "$s" ] && label=$(echo "$label" | sed "s/ -S0\$/ -S$s/")
-  for kd in $(keys "$w"); do
-    k=${kd%%:*} dir=${kd#*:}
-    cv=$(median "$tmp/$id.cbeam" "$k")
-    bv=$(median "$tmp/$id.beam" "$k")
-    awk -v l="$label" -v k="$k" -v c="$cv" -v b="$bv" -v d="$dir" 'BEGIN {
-      num = (c ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/)
-      ratio = "-"; ahead = ""
-      if (num && d == "equal") ahead = (c == b ? "same" : "DIFFER")
-      else if (num && b + 0 != 0 && c + 0 != 0) {
-        r = c / b; ratio = sprintf("%.2f", r)
-        if (d == "lower") f = b / c; else f = c / b
-        if (f >= 1) ahead = sprintf("cbeam %.2fx", f); else ahead = sprintf("BEAM %.2fx", 1 / f)
-      }
-      printf "%-34s %-15s %13s %13s %10s  %-6s  %s\n", l, k, c, b, ratio, d, ahead }'
+  case " $args " in *" --yield-check "*) label="$label +yc" ;; esac
+  for side in cbeam cbeam+yc; do
+    [ -f "$tmp/$id.$side" ] || continue
+    l=$label
+    [ "$side" = cbeam+yc ] && l="$label +yc"
+    for kd in $(keys "$w"); do
+      row "$l" "${kd%%:*}" "${kd#*:}" "$tmp/$id.$side" "$tmp/$id.beam"
+    done
   done
-  n=$(cat "$tmp/$id.cbeam.noisy" "$tmp/$id.beam.noisy" 2>/dev/null | awk '{s += $1} END {print s + 0}')
+  n=$(cat "$tmp/$id".*.noisy 2>/dev/null | awk '{s += $1} END {print s + 0}')
   noisy_total=$((noisy_total + n))
 done
 echo "medians of $runs run(s) per side; cbeam/BEAM < 1 means cbeam's figure is smaller;"

@@ -3,7 +3,8 @@
 ** main.c: the cbeam-bench driver: argument parsing, dispatch, repetition.
 **
 **   cbeam-bench WORKLOAD [--n N] [--laps L] [--senders S] [--queued Q]
-**                        [--kind bin|list] [--schedulers K] [--runs R]
+**                        [--kind bin|list] [--hogs H] [--yield-check]
+**                        [--schedulers K] [--runs R]
 **
 ** Output contract (scripts parse it): exactly one line on stdout,
 **   workload=NAME <main>=V <other figures>... schedulers=K <params> runs=R
@@ -21,7 +22,8 @@
 ** Each workload accepts only the options that mean something to it: a
 ** '--laps' given to pingpong is more likely a typo than a wish, and
 ** silently ignoring it would produce a figure for the wrong experiment.
-** Counts accept plain integers or exponent form ('1e6').
+** Counts accept plain integers or exponent form ('1e6'). Every option takes
+** a value except the flag '--yield-check'.
 */
 #include "bench.h"
 
@@ -35,6 +37,8 @@ enum {
   OPT_SENDERS = 1u << 2,
   OPT_QUEUED = 1u << 3,
   OPT_KIND = 1u << 4,
+  OPT_HOGS = 1u << 5,
+  OPT_YIELD_CHECK = 1u << 6,
 };
 
 typedef struct workload {
@@ -65,6 +69,8 @@ static const workload_t workloads[] = {
      "N calls with Q messages queued: op_us (ref), scan_op_us (tag)"},
     {"bigmsg", bench_bigmsg, OPT_N | OPT_KIND, {.kind = "bin"},
      "a 1 KiB binary or 100-int list sent N times: msg_ns, small_ns"},
+    {"fairness", bench_fairness, OPT_HOGS | OPT_YIELD_CHECK, {.hogs = 4},
+     "ping-pong round trips beside H spinning hogs: worst_ms, p99_ms"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -81,6 +87,8 @@ static _Noreturn void usage(FILE *out, int status) {
         "  --senders S     sending processes (fanin)\n"
         "  --queued Q      unrelated messages queued (selective)\n"
         "  --kind K        bin or list (bigmsg; default bin)\n"
+        "  --hogs H        spinning processes (fairness; default 4)\n"
+        "  --yield-check   hogs call beam_yield_check() (fairness)\n"
         "  --schedulers K  scheduler threads; 0 = one per core (default)\n"
         "  --runs R        run R times, report the median run (default 1)\n"
         "\nPrints one line: workload=NAME key=value ...; see bench/README.md\n",
@@ -132,6 +140,12 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     const char *opt = argv[i];
     if (strcmp(opt, "-h") == 0 || strcmp(opt, "--help") == 0)
       usage(stdout, 0);
+    if (strcmp(opt, "--yield-check") == 0) {
+      if (!(w->accepts & OPT_YIELD_CHECK))
+        bad("%s does not take %s", w->name, opt);
+      o->yield_check = 1;
+      continue;
+    }
     if (i + 1 >= argc)
       bad("%s needs a value", opt);
     const char *val = argv[++i];
@@ -153,6 +167,9 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
       if (strcmp(val, "bin") != 0 && strcmp(val, "list") != 0)
         bad("bad value '%s' for %s (bin or list)", val, opt);
       o->kind = val;
+    } else if (strcmp(opt, "--hogs") == 0) {
+      need = OPT_HOGS;
+      o->hogs = parse_count(opt, val, 0, 100000);
     } else if (strcmp(opt, "--schedulers") == 0) {
       o->schedulers = (unsigned) parse_count(opt, val, 0, 1024);
     } else if (strcmp(opt, "--runs") == 0) {
@@ -227,7 +244,10 @@ int main(int argc, char **argv) {
     printf(" queued=%lld", (long long) o.queued);
   if (w->accepts & OPT_KIND)
     printf(" kind=%s", o.kind);
-  printf(" n=%lld", (long long) o.n);
+  if (w->accepts & OPT_HOGS)
+    printf(" hogs=%lld yield_check=%d", (long long) o.hogs, o.yield_check);
+  if (o.n > 0) /* fairness has no N */
+    printf(" n=%lld", (long long) o.n);
   if (w->accepts & OPT_LAPS)
     printf(" laps=%lld", (long long) o.laps);
   printf(" runs=%d\n", o.runs);
