@@ -631,7 +631,7 @@ check_payload(bin, P) when byte_size(P) =:= ?BIN_BYTES ->
     end;
 check_payload(list, [0, 1 | _]) -> ok.
 
-%% ---- fairness (no C twin yet) ----
+%% ---- fairness (C twin: bench/fairness.c) ----
 %%
 %% H hog processes spin in a loop that never receives (each iteration is
 %% a function call, so the BEAM preempts them by reductions), while a
