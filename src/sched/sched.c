@@ -132,6 +132,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
         beam__rt_now_ms())
       beam__timers_run(s);
+    beam__sched_help_stuck(s); /* a stuck peer's timers (sysmon.c) */
     if ((p = beam__runq_get(s)) || (p = beam__gq_get(s, SIZE_MAX)) ||
         (p = pop_pinned(s))) {
       stop_spinning(s, true);
@@ -169,6 +170,8 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     /* Unused stacks must still go back to the OS while everyone sleeps. */
     uint64_t scavenge = beam__stack_scavenge(now);
     wake = scavenge < wake ? scavenge : wake;
+    uint64_t stuck = beam__sched_stuck_deadline();
+    wake = stuck < wake ? stuck : wake;
     beam__sched_park(s, wake);
   }
   return NULL;
@@ -205,7 +208,12 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   tls->heap = &p->heap;
   tls->reds = BEAM__REDS;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
+  uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
+  atomic_store_explicit(&s->slice_seq, seq + 1, memory_order_relaxed);
   beam__ctx_switch(&s->ctx, &p->ctx, false);
+  atomic_store_explicit(&s->slice_seq, seq + 2, memory_order_relaxed);
+  if (BEAM_UNLIKELY(atomic_load_explicit(&s->stuck, memory_order_relaxed)))
+    atomic_store_explicit(&s->stuck, false, memory_order_relaxed);
   tls->heap = NULL;
   p->reductions += (uint64_t) (BEAM__REDS - (int64_t) tls->reds);
   s->current = NULL;
@@ -248,6 +256,7 @@ static void loop(beam__sched_t *s) {
     if (++s->tick % 61 == 0) {
       p = beam__gq_get(s, 1);
       beam__stack_scavenge(beam__rt_now_ms());
+      beam__sched_help_stuck(s);
     }
     if (!p)
       p = beam__runq_get(s);
@@ -412,7 +421,9 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     for (unsigned i = started; i < n; i++)
       atomic_store(&beam__rt.sched[i]->qsbr_epoch, 0);
   }
+  beam__sysmon_start(); /* if it cannot start: no watchdog, still correct */
   thread_main(s0);
+  beam__sysmon_stop();
   for (unsigned i = 1; i < started; i++)
     pthread_join(beam__rt.sched[i]->thread, NULL);
 

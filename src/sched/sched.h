@@ -72,6 +72,11 @@ typedef struct beam__sched {
   void *stack_cache[BEAM__STACK_CACHE];
   unsigned stack_cached;
 
+  /* Watchdog (sysmon.c): bumped at each switch into a process and back,
+  ** so odd while one runs; 'stuck' set by sysmon, cleared by the owner. */
+  _Atomic uint64_t slice_seq;
+  _Atomic bool stuck;
+
   /* Alternate signal stack: faults are handled there (fault.c). */
   void *altstack;
   bool in_fault; /* the fault handler is deciding (a nested fault is fatal) */
@@ -93,6 +98,9 @@ typedef struct beam__rt {
   pthread_mutex_t gq_lock;
   beam__proc_t *gq_head, *gq_tail;
   _Atomic size_t gq_len;
+
+  /* Schedulers sysmon found stuck in one process (sysmon.c). */
+  _Atomic unsigned nstuck;
 
   /* Idle schedulers and spinning count (Go's rule, see sched.c). */
   pthread_mutex_t idle_lock;
@@ -150,6 +158,18 @@ void beam__timers_init(beam__sched_t *s);
 void beam__timers_fini(beam__sched_t *s);
 /* [sched] Fire what is due; returns the count. */
 size_t beam__timers_run(beam__sched_t *s);
+/* [sched] Fire what is due in 'owner''s wheel, readying the processes on
+** 'into' (the calling scheduler): how a healthy scheduler covers for a
+** stuck one (sysmon.c). */
+size_t beam__timers_fire(beam__sched_t *owner, beam__sched_t *into);
+
+/* Watchdog (sysmon.c): a scheduler running one process for this long
+** without coming back is stuck. */
+#define BEAM__STUCK_MS 10
+int beam__sysmon_start(void);
+void beam__sysmon_stop(void);
+size_t beam__sched_help_stuck(beam__sched_t *s);
+uint64_t beam__sched_stuck_deadline(void);
 /* Arm / cancel a process's own receive or sleep timeout. */
 void beam__proc_timer_arm(beam__sched_t *s, beam__proc_t *p);
 void beam__proc_timer_cancel(beam__proc_t *p);

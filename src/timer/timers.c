@@ -132,6 +132,10 @@ static beam__sendafter_t *map_find(beam__sched_t *s, uint64_t id,
 /* ---- Firing ---- */
 
 size_t beam__timers_run(beam__sched_t *s) {
+  return beam__timers_fire(s, s);
+}
+
+size_t beam__timers_fire(beam__sched_t *s, beam__sched_t *into) {
   size_t n = 0;
   pthread_mutex_lock(&s->tlock);
   beam__timer_t *t = beam__wheel_advance(&s->wheel, beam__rt_now_ms());
@@ -142,7 +146,7 @@ size_t beam__timers_run(beam__sched_t *s) {
       beam__proc_t *p = BEAM_CONTAINER_OF(node, beam__proc_t, timer);
       if (beam__proc_wake(p, BEAM__P_WAITING) ||
           beam__proc_wake(p, BEAM__P_SLEEPING))
-        beam__sched_ready(s, p, false);
+        beam__sched_ready(into, p, false);
     } else {
       beam__sendafter_t *sa = (beam__sendafter_t *) node;
       map_find(s, sa->id, true);

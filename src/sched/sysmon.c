@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** sysmon.c: the watchdog. A scheduler stuck in one process must not take
+** the work queued behind it down with it.
+**
+** C code cannot be preempted safely at an arbitrary instruction, so a
+** process in a loop that never calls the runtime keeps its scheduler's
+** thread until it returns (reductions only act at runtime calls). What
+** must not happen is that everything that scheduler was responsible for
+** waits too: the processes in its run queue, and the timers in its wheel
+** (receive timeouts, sleeps, send_after of processes that last ran there).
+**
+** Go's sysmon is the model. One thread, outside the schedulers, looks at
+** each scheduler's 'slice_seq' every TICK_MS: the scheduler bumps it when a
+** process is switched in and again when it comes back, so it is odd while
+** a process runs. Odd and unchanged for BEAM__STUCK_MS (10 ms) means stuck:
+** sysmon sets the scheduler's 'stuck' flag and wakes an idle scheduler.
+** sysmon itself touches no run queue, wheel or descriptor (it is not a
+** reclamation participant); the healthy schedulers do the work, in
+** beam__sched_help_stuck(): they fire the stuck one's due timers into their
+** own queues (the wheel is under 'tlock', so that is safe) and steal from
+** its ring as from anyone's. The owner clears 'stuck' when its process
+** comes back.
+**
+** Not yet: when every scheduler is stuck nobody is left to help; spare
+** scheduler threads (issue "Fairness") will take that case. Processes
+** pinned to a stuck scheduler wait for it.
+**
+** Cost: sysmon sleeps TICK_MS while any scheduler is running a process and
+** IDLE_MS otherwise; each look is one relaxed load per scheduler.
+*/
+#include "sched.h"
+
+#include <time.h>
+
+#define TICK_MS 2
+#define IDLE_MS 20
+
+static struct {
+  pthread_t thread;
+  bool started;
+  uint64_t *seen;      /* last slice_seq seen, per scheduler */
+  int64_t *since_ms;   /* when it was first seen */
+} mon;
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {0, (long) ms * 1000000L};
+  nanosleep(&ts, NULL);
+}
+
+/* One look at every scheduler; returns true if any is in a slice. */
+static bool look(int64_t now) {
+  bool busy = false, wake = false;
+  unsigned stuck = 0;
+  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+    beam__sched_t *s = beam__rt.sched[i];
+    uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
+    if (seq != mon.seen[i] || !(seq & 1)) {
+      mon.seen[i] = seq;
+      mon.since_ms[i] = now;
+      busy |= seq & 1;
+      continue;
+    }
+    busy = true;
+    if (now - mon.since_ms[i] < BEAM__STUCK_MS)
+      continue;
+    stuck++;
+    if (!atomic_load_explicit(&s->stuck, memory_order_relaxed)) {
+      atomic_store_explicit(&s->stuck, true, memory_order_seq_cst);
+      wake = true;
+    }
+    /* Work it cannot do: wake a helper (again, while there is some). */
+    if (!beam__runq_empty(s) ||
+        atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+            beam__rt_now_ms())
+      wake = true;
+  }
+  atomic_store_explicit(&beam__rt.nstuck, stuck, memory_order_relaxed);
+  if (wake && stuck < beam__rt.nsched) {
+    beam__fence_seq_cst();
+    beam__sched_wakep();
+  }
+  return busy;
+}
+
+static void *sysmon_main(void *arg) {
+  (void) arg;
+  while (!atomic_load_explicit(&beam__rt.stopping, memory_order_relaxed)) {
+    bool busy = look(beam__now_ns() / 1000000);
+    sleep_ms(busy ? TICK_MS : IDLE_MS);
+  }
+  return NULL;
+}
+
+int beam__sysmon_start(void) {
+  unsigned n = beam__rt.nsched;
+  mon.seen = beam__calloc(n, sizeof *mon.seen);
+  mon.since_ms = beam__calloc(n, sizeof *mon.since_ms);
+  atomic_store(&beam__rt.nstuck, 0);
+  mon.started = mon.seen && mon.since_ms &&
+                pthread_create(&mon.thread, NULL, sysmon_main, NULL) == 0;
+  return mon.started ? 0 : BEAM_ENOMEM;
+}
+
+void beam__sysmon_stop(void) {
+  if (mon.started)
+    pthread_join(mon.thread, NULL);
+  mon.started = false;
+  beam__free(mon.seen);
+  beam__free(mon.since_ms);
+  mon.seen = NULL;
+  mon.since_ms = NULL;
+}
+
+/* [sched] Fire the due timers of stuck schedulers into 's'; returns how
+** many fired. Stealing their queued processes is left to find_work. */
+size_t beam__sched_help_stuck(beam__sched_t *s) {
+  if (!atomic_load_explicit(&beam__rt.nstuck, memory_order_relaxed))
+    return 0;
+  size_t n = 0;
+  uint64_t now = beam__rt_now_ms();
+  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+    beam__sched_t *o = beam__rt.sched[i];
+    if (o != s && atomic_load_explicit(&o->stuck, memory_order_acquire) &&
+        atomic_load_explicit(&o->timer_next, memory_order_relaxed) <= now)
+      n += beam__timers_fire(o, s);
+  }
+  return n;
+}
+
+/* The earliest due timer of a stuck scheduler (for a helper's park). */
+uint64_t beam__sched_stuck_deadline(void) {
+  uint64_t d = UINT64_MAX;
+  if (!atomic_load_explicit(&beam__rt.nstuck, memory_order_relaxed))
+    return d;
+  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+    beam__sched_t *o = beam__rt.sched[i];
+    uint64_t t = atomic_load_explicit(&o->timer_next, memory_order_relaxed);
+    if (atomic_load_explicit(&o->stuck, memory_order_relaxed) && t < d)
+      d = t;
+  }
+  return d;
+}

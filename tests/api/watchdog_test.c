@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** watchdog_test.c: a process in a C loop that never calls the runtime keeps
+** its scheduler, but not what that scheduler was responsible for
+** (src/sched/sysmon.c): with fewer such hogs than schedulers, processes
+** sleeping, waiting with timeouts and doing round trips keep going, on
+** the healthy scheduler. (More hogs than schedulers needs spare scheduler
+** threads: not built yet, see docs/failure.md P11.)
+*/
+#include "../harness/check.h"
+
+#include <stdatomic.h>
+#include <time.h>
+
+static _Atomic int stop_hog;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void hog(beam_term_t arg) { /* never calls the runtime */
+  (void) arg;
+  volatile uint64_t x = 1;
+  while (!atomic_load_explicit(&stop_hog, memory_order_relaxed))
+    x = x * 69069 + 1;
+}
+
+static void ponger(beam_term_t arg) {
+  (void) arg;
+  for (;;) {
+    beam_pid_t from;
+    beam_term_t n;
+    if (beam_receive(BEAM_INFINITY, "{ping, F, N}", &from, &n, "stop",
+                     NULL) != 0)
+      return;
+    beam_send(from, beam_tuple(2, beam_atom("pong"), n));
+  }
+}
+
+static void sleepers(beam_term_t arg) { /* ten 5 ms sleeps, timed */
+  int64_t t0 = now_ms();
+  for (int i = 0; i < 10; i++)
+    beam_sleep(5);
+  beam_send(arg, beam_tuple(2, beam_atom("slept"), beam_int(now_ms() - t0)));
+}
+
+static void watchdog_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t h, pong, sl;
+  /* Start sleepers and hogs together, so that some sleepers' timers are
+  ** in the wheel of the scheduler the hog takes. */
+  for (int i = 0; i < 8; i++)
+    ASSERT_OK(beam_spawn(sleepers, beam_self(), &sl));
+  ASSERT_OK(beam_spawn(hog, beam_nil(), &h));
+  ASSERT_OK(beam_spawn(ponger, beam_nil(), &pong));
+  beam_sleep(30); /* our own timer may be in the hog's wheel too */
+  for (int i = 0; i < 1000; i++) {
+    beam_mark_t m = beam_arena_mark();
+    ASSERT_OK(beam_send(pong, beam_tuple(3, beam_atom("ping"), beam_self(),
+                                         beam_int(i))));
+    ASSERT_OK(beam_receive(5000, "{pong, ~i}", (int64_t) i, NULL));
+    beam_arena_release(m);
+  }
+  int64_t worst = 0;
+  for (int i = 0; i < 8; i++) {
+    beam_term_t ms;
+    ASSERT_OK(beam_receive(5000, "{slept, Ms}", &ms, NULL));
+    int64_t v = 0;
+    beam_get_int(ms, &v);
+    worst = v > worst ? v : worst;
+  }
+  TLOG("10 x 5 ms sleeps next to a hog: slowest took %" PRId64 " ms", worst);
+  ASSERT_LT(worst, 2000); /* stuck forever without the watchdog */
+  atomic_store(&stop_hog, 1);
+  ASSERT_OK(beam_send(pong, beam_atom("stop")));
+}
+
+BEAM_TEST_T(watchdog_a_hog_does_not_hold_its_schedulers_timers, 30) {
+  atomic_store(&stop_hog, 0);
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(watchdog_main, beam_nil(), &cfg));
+}
