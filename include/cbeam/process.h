@@ -34,6 +34,7 @@ typedef struct beam_config {
                               0 = 64 KiB (128 KiB under ASan) */
   size_t atom_limit;       /* 0 = 1,048,576 */
   unsigned flags;          /* BEAM_RUN_* */
+  unsigned dirty_io_threads; /* beam_dirty_io pool; 0 = 10, at most 1024 */
   void *reserved[4];
 } beam_config_t;
 
@@ -98,6 +99,18 @@ BEAM_API int beam_consume(int64_t reductions);
 /* [any, yields] beam_consume(1): call it in every iteration of a long C
 ** loop; it costs a few nanoseconds when it does not yield. */
 BEAM_API int beam_yield_check(void);
+/* Dirty calls. [proc, yields] Run 'fn(arg)' on another thread while this
+** process waits and its scheduler runs other processes, then resume with
+** '*result' = its return value ('result' may be NULL): beam_dirty_cpu for
+** long computations (a pool of one thread per scheduler), beam_dirty_io
+** for calls that block (file I/O, getaddrinfo, a blocking library; a pool
+** of beam_config_t.dirty_io_threads, 10 by default). 'fn' runs on a plain
+** thread with its own stack: it may call any C code but no [proc]
+** function of cbeam. Messages and exit signals that arrive meanwhile are
+** acted on when it returns (a kill ends the process then). 0,
+** BEAM_ENOTPROC, or BEAM_EINVAL for a NULL fn. */
+BEAM_API int beam_dirty_cpu(void *(*fn)(void *), void *arg, void **result);
+BEAM_API int beam_dirty_io(void *(*fn)(void *), void *arg, void **result);
 /* [proc, yields] Sleep; messages stay in the mailbox. BEAM_EINVAL if < 0. */
 BEAM_API int beam_sleep(int64_t ms);
 /* [proc] End this process with 'reason' from any depth of its code. The C

@@ -37,6 +37,7 @@ enum beam__pstate {
   BEAM__P_WAITING,
   BEAM__P_SLEEPING,
   BEAM__P_EXITING,
+  BEAM__P_DIRTY, /* in beam_dirty_*: a pool thread readies it (dirty.c) */
 };
 
 /* Why a process switched back to its scheduler. */
@@ -45,6 +46,7 @@ enum beam__yield {
   BEAM__Y_WAIT,      /* receive: block until a message or the deadline */
   BEAM__Y_SLEEP,     /* sleep: block until the deadline */
   BEAM__Y_EXIT,      /* done */
+  BEAM__Y_DIRTY,     /* hand 'dirty_job' to a dirty pool (dirty.c) */
 };
 
 /* Timer nodes: a process's own timeout, or a send_after (timers.c). */
@@ -105,6 +107,10 @@ typedef struct beam__proc {
   uint64_t switches;         /* times scheduled in */
   uint64_t reductions;       /* spent in finished slices (sched.c, run) */
   beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
+
+  /* ---- A dirty call in progress (dirty.c) ---- */
+  struct beam__dirty_job *dirty_job;
+  uint8_t dirty_kind; /* BEAM__DIRTY_CPU or BEAM__DIRTY_IO */
 
   /* ---- A fault in its code (fault.c), written by the signal handler ---- */
   uint8_t fault_sig;      /* 0, or the signal that ends it */

@@ -231,6 +231,11 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
     beam__stack_check(p);
     commit_wait(s, p, BEAM__P_SLEEPING);
     break;
+  case BEAM__Y_DIRTY:
+    beam__stack_check(p);
+    atomic_store_explicit(&p->state, BEAM__P_DIRTY, memory_order_seq_cst);
+    beam__dirty_submit(p); /* last: a pool thread may ready it at once */
+    break;
   case BEAM__Y_EXIT:
     beam__stack_check(p);
     beam__proc_cleanup(p);
@@ -371,7 +376,8 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   size_t limit = c.process_limit ? c.process_limit : (size_t) 1 << 20;
   if (n > 1023 || limit > 134217727 || limit < 1 ||
       (c.stack_size != 0 && c.stack_size < 16384) ||
-      c.stack_size > ((size_t) 1 << 30) || (c.flags & ~BEAM_RUN_FAULTS_ABORT))
+      c.stack_size > ((size_t) 1 << 30) || (c.flags & ~BEAM_RUN_FAULTS_ABORT) ||
+      c.dirty_io_threads > 1024)
     return BEAM_EINVAL;
   bool expected = false;
   if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
@@ -399,6 +405,10 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     beam__fault_init(!(c.flags & BEAM_RUN_FAULTS_ABORT));
   if (rc == 0)
     rc = make_scheds(n);
+  if (rc == 0 &&
+      (rc = beam__dirty_start(n, c.dirty_io_threads ? c.dirty_io_threads
+                                                    : 10)) != 0)
+    free_scheds(n);
   if (rc != 0)
     goto fail;
 
@@ -407,6 +417,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   rc = beam__proc_spawn(NULL, fn, arg, NULL, &beam__rt.first_pid);
   beam__tls()->sched = NULL;
   if (rc != 0) {
+    beam__dirty_stop();
     free_scheds(n);
     goto fail;
   }
@@ -426,6 +437,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__sysmon_stop();
   for (unsigned i = 1; i < started; i++)
     pthread_join(beam__rt.sched[i]->thread, NULL);
+  beam__dirty_stop(); /* waits for calls in progress; before the reaping */
 
   reap_all();
   beam__registry_reset();

@@ -163,6 +163,12 @@ size_t beam__timers_run(beam__sched_t *s);
 ** stuck one (sysmon.c). */
 size_t beam__timers_fire(beam__sched_t *owner, beam__sched_t *into);
 
+/* Dirty pools (dirty.c). */
+enum { BEAM__DIRTY_CPU = 0, BEAM__DIRTY_IO = 1 };
+int beam__dirty_start(unsigned cpu_threads, unsigned io_threads);
+void beam__dirty_stop(void);
+void beam__dirty_submit(beam__proc_t *p); /* [sched] after Y_DIRTY */
+
 /* Watchdog (sysmon.c): a scheduler running one process for this long
 ** without coming back is stuck. */
 #define BEAM__STUCK_MS 10
