@@ -61,12 +61,29 @@ enum beam_spawn_flags {
                                    goes to '*monitor_ref' */
 };
 
+/* Priorities, with Erlang's rules: a runnable max process runs before any
+** other, a high one before any normal or low one; normal and low share the
+** CPU, low getting one turn in eight, so neither starves. A running
+** process is not interrupted: it yields at the end of its slice. Pinned
+** processes ignore priorities. */
+typedef enum beam_priority {
+  BEAM_PRIO_NORMAL = 0, /* the default */
+  BEAM_PRIO_LOW = 1,
+  BEAM_PRIO_HIGH = 2,
+  BEAM_PRIO_MAX = 3,
+} beam_priority_t;
+
 typedef struct beam_spawn_opts {
   size_t stack_size; /* 0 = the configured default; rounded up to pages */
   unsigned flags;    /* BEAM_SPAWN_* */
   beam_term_t *monitor_ref; /* with BEAM_SPAWN_MONITOR (required then) */
+  beam_priority_t priority;
   void *reserved[3];
 } beam_spawn_opts_t;
+
+/* [proc] Set this process's priority (process_flag(priority, P)); returns
+** the previous one, or BEAM_EINVAL. It applies from its next scheduling. */
+BEAM_API int beam_set_priority(beam_priority_t prio);
 
 /* [proc, allocs, yields] Start 'fn(copy of arg)' in a new process; '*pid' receives
 ** its pid at once. 0, BEAM_ESYSLIMIT past the process limit, BEAM_ENOMEM,

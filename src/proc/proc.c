@@ -95,6 +95,7 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
   unsigned known = BEAM_SPAWN_PINNED | BEAM_SPAWN_LINK | BEAM_SPAWN_MONITOR;
   beam__proc_t *parent = caller ? caller->current : NULL;
   if (fn == NULL || (flags & ~known) ||
+      (opts && (unsigned) opts->priority > BEAM_PRIO_MAX) ||
       (stack != 0 && (stack < 16384 || stack > ((size_t) 1 << 30))))
     return BEAM_EINVAL;
   if ((flags & (BEAM_SPAWN_LINK | BEAM_SPAWN_MONITOR)) &&
@@ -138,6 +139,7 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
   p->arg = argm;
   p->arg_term = arg;
   p->flags = flags;
+  p->prio = (uint8_t) (opts ? opts->priority : BEAM_PRIO_NORMAL);
   p->deadline_ms = -1;
   p->home = caller ? caller : beam__rt.sched[0];
   p->ref_mark_pos = NULL;

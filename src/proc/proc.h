@@ -80,6 +80,7 @@ typedef struct beam__proc {
   uint32_t yield_reason;     /* enum beam__yield */
   uint32_t stack_class;      /* stack.c size class */
   uint32_t pflags;           /* BEAM__PF_* */
+  uint8_t prio;              /* beam_priority_t (prio.c) */
   uint64_t retire_epoch;     /* qsbr.c */
 
   /* ---- The process itself ---- */

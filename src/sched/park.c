@@ -105,6 +105,8 @@ static bool any_work(beam__sched_t *self) {
     return true;
   if (atomic_load_explicit(&self->has_pinned, memory_order_seq_cst))
     return true;
+  if (beam__prio_any())
+    return true;
   for (unsigned i = 0; i < beam__rt.nsched; i++)
     if (!beam__runq_empty(beam__rt.sched[i]))
       return true;

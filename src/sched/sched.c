@@ -86,14 +86,16 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
       beam__sched_unpark(p->home);
     return;
   }
-  if (s == NULL) {
+  if (BEAM_UNLIKELY(p->prio != BEAM_PRIO_NORMAL)) {
+    beam__prio_push(p);
+  } else if (s == NULL) {
     beam__gq_push(p);
   } else if (next) {
     beam__runq_push_next(s, p);
   } else {
     beam__runq_push(s, p);
   }
-  if (beam__rt.nsched > 1) {
+  if (beam__rt.nsched > 1 || s == NULL) { /* s NULL: a foreign thread */
     /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
     beam__fence_seq_cst();
     beam__sched_wakep();
@@ -133,8 +135,9 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
         beam__rt_now_ms())
       beam__timers_run(s);
     beam__sched_help_stuck(s); /* a stuck peer's timers (sysmon.c) */
-    if ((p = beam__runq_get(s)) || (p = beam__gq_get(s, SIZE_MAX)) ||
-        (p = pop_pinned(s))) {
+    if ((p = beam__prio_get_urgent()) || (p = beam__runq_get(s)) ||
+        (p = beam__gq_get(s, SIZE_MAX)) || (p = pop_pinned(s)) ||
+        (p = beam__prio_get_low(s, true))) {
       stop_spinning(s, true);
       return p;
     }
@@ -257,8 +260,10 @@ static void loop(beam__sched_t *s) {
         atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
             beam__rt_now_ms())
       beam__timers_run(s);
-    beam__proc_t *p = NULL;
-    if (++s->tick % 61 == 0) {
+    beam__proc_t *p = beam__prio_get_urgent();
+    if (!p)
+      p = beam__prio_get_low(s, false);
+    if (!p && ++s->tick % 61 == 0) {
       p = beam__gq_get(s, 1);
       beam__stack_scavenge(beam__rt_now_ms());
       beam__sched_help_stuck(s);
@@ -348,6 +353,7 @@ static void reap_all(void) {
 /* The global queue and idle list point into processes and schedulers that
 ** a run's teardown frees; the next run must not find them. */
 static void reset_queues(void) {
+  beam__prio_reset();
   beam__rt.idle = NULL;
   beam__rt.gq_head = beam__rt.gq_tail = NULL;
   atomic_store(&beam__rt.gq_len, 0);

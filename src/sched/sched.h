@@ -40,6 +40,7 @@ typedef struct beam__sched {
   beam__ctx_t ctx;          /* the scheduler loop's own context */
   beam__proc_t *current;    /* process running now, or NULL */
   uint64_t tick;            /* schedules done (for the 1-in-61 global check) */
+  uint64_t low_tick;        /* picks, for low priority's 1 in 8 (prio.c) */
   uint32_t rand;            /* xorshift state for victim choice */
   bool spinning;            /* counted in rt.nspinning */
 
@@ -162,6 +163,14 @@ size_t beam__timers_run(beam__sched_t *s);
 ** 'into' (the calling scheduler): how a healthy scheduler covers for a
 ** stuck one (sysmon.c). */
 size_t beam__timers_fire(beam__sched_t *owner, beam__sched_t *into);
+
+/* Priorities (prio.c): global queues for max, high and low. */
+void beam__prio_push(beam__proc_t *p);
+beam__proc_t *beam__prio_get_urgent(void); /* max, then high */
+/* A low process: once every 8 calls, or always if 'idle' (no normal work). */
+beam__proc_t *beam__prio_get_low(beam__sched_t *s, bool idle);
+bool beam__prio_any(void);
+void beam__prio_reset(void);
 
 /* Dirty pools (dirty.c). */
 enum { BEAM__DIRTY_CPU = 0, BEAM__DIRTY_IO = 1 };

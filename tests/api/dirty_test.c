@@ -111,3 +111,23 @@ BEAM_TEST_T(dirty_kill_acts_when_the_call_returns, 30) {
   beam_config_t bad = {.dirty_io_threads = 5000};
   ASSERT_EQ(beam_run(signals_main, beam_nil(), &bad), BEAM_EINVAL);
 }
+
+/* One scheduler, parked while the only process is in a dirty call: the
+** pool thread must wake it (a foreign thread readying a process). */
+static void lone_main(beam_term_t arg) {
+  (void) arg;
+  for (int i = 0; i < 20; i++) {
+    void *r = NULL;
+    ASSERT_OK(beam_dirty_io(blocking_sleep, (void *) (uintptr_t) 1000, &r));
+    ASSERT_EQ((uintptr_t) r, 1001);
+  }
+}
+
+BEAM_TEST_T(dirty_wakes_a_parked_lone_scheduler, 20) {
+  beam_config_t cfg = {.schedulers = 1};
+  int64_t t0 = now_us();
+  ASSERT_OK(beam_run(lone_main, beam_nil(), &cfg));
+  TLOG("20 dirty calls of 1 ms on one scheduler: %.1f ms",
+       (double) (now_us() - t0) / 1000);
+  ASSERT_LT(now_us() - t0, 1500000); /* without the wake: ~100 ms per call */
+}
