@@ -26,6 +26,9 @@ typedef struct prio_queue {
   _Atomic size_t len;
 } prio_queue_t;
 
+/* Processes in all three queues: the one load of the common case. */
+static _Atomic size_t queued;
+
 static prio_queue_t queues[BEAM_PRIO_MAX + 1] = {
     [BEAM_PRIO_LOW] = {.lock = PTHREAD_MUTEX_INITIALIZER},
     [BEAM_PRIO_HIGH] = {.lock = PTHREAD_MUTEX_INITIALIZER},
@@ -42,6 +45,7 @@ void beam__prio_push(beam__proc_t *p) {
     q->head = p;
   q->tail = p;
   atomic_fetch_add_explicit(&q->len, 1, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&queued, 1, memory_order_seq_cst);
   pthread_mutex_unlock(&q->lock);
 }
 
@@ -56,28 +60,29 @@ static beam__proc_t *pop(unsigned prio) {
     if (!q->head)
       q->tail = NULL;
     atomic_fetch_sub_explicit(&q->len, 1, memory_order_relaxed);
+    atomic_fetch_sub_explicit(&queued, 1, memory_order_relaxed);
   }
   pthread_mutex_unlock(&q->lock);
   return p;
 }
 
 beam__proc_t *beam__prio_get_urgent(void) {
+  if (BEAM_LIKELY(!atomic_load_explicit(&queued, memory_order_relaxed)))
+    return NULL;
   beam__proc_t *p = pop(BEAM_PRIO_MAX);
   return p ? p : pop(BEAM_PRIO_HIGH);
 }
 
 beam__proc_t *beam__prio_get_low(beam__sched_t *s, bool idle) {
+  if (BEAM_LIKELY(!atomic_load_explicit(&queued, memory_order_relaxed)))
+    return NULL;
   if (!idle && ++s->low_tick % LOW_EVERY != 0)
     return NULL;
   return pop(BEAM_PRIO_LOW);
 }
 
 bool beam__prio_any(void) {
-  for (unsigned i = BEAM_PRIO_LOW; i <= BEAM_PRIO_MAX; i++)
-    if (i != BEAM_PRIO_NORMAL &&
-        atomic_load_explicit(&queues[i].len, memory_order_seq_cst))
-      return true;
-  return false;
+  return atomic_load_explicit(&queued, memory_order_seq_cst) != 0;
 }
 
 /* Runtime teardown: the queues point into processes that are reaped. */
@@ -86,6 +91,7 @@ void beam__prio_reset(void) {
     queues[i].head = queues[i].tail = NULL;
     atomic_store(&queues[i].len, 0);
   }
+  atomic_store(&queued, 0);
 }
 
 int beam_set_priority(beam_priority_t prio) {
