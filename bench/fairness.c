@@ -29,8 +29,10 @@
 ** Not hanging. A hog that never calls the runtime keeps its scheduler
 ** thread, and a scheduler fires only its own timers: with at least as
 ** many such hogs as schedulers, nothing else (the pair, a receive
-** timeout, the root's warm-up sleep) ever runs again. Until the runtime
-** has a watchdog, a plain OS thread, the referee, stands in for one: the
+** timeout, the root's warm-up sleep) ever runs again: the watchdog
+** (sysmon.c) can only hand a stuck scheduler's work to one that is not
+** stuck. Until spare schedulers exist, a plain OS thread, the referee,
+** stands in: the
 ** root stores the time it last made progress in 'g_since' (at its start,
 ** before the warm-up and before each round trip), and if that is
 ** RT_TIMEOUT_MS old the referee sets 'g_stop' itself, which frees the
