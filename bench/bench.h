@@ -72,6 +72,10 @@ void bench_fairness(const bench_opts_t *o, bench_result_t *r);
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
 
+/* The ponger of pingpong (messaging.c): arg = the pinger's pid; answers
+** {ping, I} with {pong, I} until 'stop'. */
+void bench_pong_body(beam_term_t arg);
+
 /* ---- Helpers (util.c) ---- */
 
 /* Monotonic clock, ns. Safe in processes: it reads no thread-locals. */

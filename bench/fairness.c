@@ -112,22 +112,6 @@ static void hog_yielding(beam_term_t arg) {
   hog_loop(arg, true);
 }
 
-/* arg = the pinger's pid. Answers {ping, I} with {pong, I} until 'stop'. */
-static void fair_pong(beam_term_t arg) {
-  beam_pid_t peer = arg;
-  beam_term_t am_pong = beam_atom("pong");
-  for (;;) {
-    beam_mark_t m = beam_arena_mark();
-    beam_term_t i;
-    int c = beam_receive(BEAM_INFINITY, "{ping, I}", &i, "stop", NULL);
-    BENCH_CHECK(c);
-    if (c == 1)
-      return;
-    BENCH_CHECK(beam_send(peer, beam_tuple(2, am_pong, i)));
-    beam_arena_release(m);
-  }
-}
-
 /* ---- The referee (an OS thread, not a process) ---- */
 
 static pthread_mutex_t g_ref_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -266,7 +250,7 @@ static void fairness_root(beam_term_t arg) {
     BENCH_CHECK(beam_spawn(hog, beam_int(i), &pid));
     beam_arena_release(m);
   }
-  BENCH_CHECK(beam_spawn(fair_pong, beam_self(), &pong));
+  BENCH_CHECK(beam_spawn(bench_pong_body, beam_self(), &pong));
   if (!stalled(&timeouts)) {
     alive(bench_now_ns());
     BENCH_CHECK(beam_sleep(FAIR_WARM_MS));

@@ -31,8 +31,9 @@ static bench_result_t *g_res;
 
 /* ---- pingpong ---- */
 
-/* arg = the pinger's pid. Answers {ping, I} with {pong, I} until 'stop'. */
-static void pong_body(beam_term_t arg) {
+/* arg = the pinger's pid. Answers {ping, I} with {pong, I} until 'stop'.
+** (fairness.c uses it too.) */
+void bench_pong_body(beam_term_t arg) {
   beam_pid_t peer = arg;
   beam_term_t am_pong = beam_atom("pong");
   for (;;) {
@@ -53,7 +54,7 @@ static void pingpong_root(beam_term_t arg) {
   size_t base = beam_process_count();
   beam_term_t am_ping = beam_atom("ping");
   beam_pid_t pong;
-  BENCH_CHECK(beam_spawn(pong_body, beam_self(), &pong));
+  BENCH_CHECK(beam_spawn(bench_pong_body, beam_self(), &pong));
 
   int64_t t0 = bench_now_ns();
   for (int64_t k = 0; k < n; k++) {

@@ -44,6 +44,9 @@
 _Noreturn void beam__panic(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define BEAM_PANIC(...) beam__panic(__FILE__, __LINE__, __VA_ARGS__)
+/* Write all of 's' to stderr with write(2): async-signal-safe, for crash
+** reports and the fault handler. */
+void beam__write_stderr(const char *s, size_t n);
 
 #if !defined(BEAM_NDEBUG) || defined(BEAM_ALWAYS_ASSERT)
 #define beam_assert(c)                                                         \

@@ -282,17 +282,6 @@ static enum verdict classify(fault_view_t *v) {
 
 /* ---- The handler ---- */
 
-static void say(const char *s) {
-  size_t n = strlen(s);
-  while (n > 0) {
-    ssize_t w = write(2, s, n);
-    if (w <= 0)
-      return;
-    s += w;
-    n -= (size_t) w;
-  }
-}
-
 static const char *sig_name(int sig) {
   switch (sig) {
   case SIGSEGV: return "SIGSEGV";
@@ -322,7 +311,7 @@ static void say_fatal(const fault_view_t *v) {
              "cbeam: %s (address %p) in process %s %s, at %s (%s); "
              "cannot be contained: the OS process ends\n",
              sig_name(v->sig), v->si->si_addr, pid, v->why, sym, obj);
-  say(buf);
+  beam__write_stderr(buf, strlen(buf));
 }
 
 /* Not ours to contain: the handler that was there before, else the default

@@ -293,8 +293,7 @@ int beam_is_alive(beam_pid_t pid) {
 
 /* ---- Reductions ---- */
 
-bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost) {
-  beam__tls_t *t = beam__tls();
+static bool checkpoint(beam__tls_t *t, beam__proc_t *p, int64_t cost) {
   t->reds -= cost;
   beam__signals_check(p);
   if (BEAM_LIKELY(t->reds > 0))
@@ -302,6 +301,10 @@ bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost) {
   beam__proc_switch_out(p, BEAM__Y_YIELD);
   beam__signals_check(p);
   return true;
+}
+
+bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost) {
+  return checkpoint(beam__tls(), p, cost);
 }
 
 uint64_t beam__proc_reductions(const beam__proc_t *p) {
@@ -312,8 +315,7 @@ int beam_consume(int64_t reductions) {
   beam__tls_t *t = beam__tls();
   if (!t->heap || reductions < 0) /* not in a process: nothing to share */
     return reductions < 0 ? BEAM_EINVAL : 0;
-  beam__proc_t *p = t->sched->current;
-  return beam__proc_checkpoint(p, reductions) ? 1 : 0;
+  return checkpoint(t, t->sched->current, reductions) ? 1 : 0;
 }
 
 int beam_yield_check(void) {

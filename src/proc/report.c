@@ -12,17 +12,10 @@
 */
 #include "../sched/sched.h"
 
-#include <unistd.h>
 
 static void default_reporter(void *ctx, const beam_crash_t *c) {
   (void) ctx;
-  size_t n = strlen(c->text);
-  while (n > 0) {
-    ssize_t w = write(2, c->text, n);
-    if (w <= 0)
-      return;
-    n -= (size_t) w;
-  }
+  beam__write_stderr(c->text, strlen(c->text));
 }
 
 static _Atomic(beam_crash_reporter_t) reporter = default_reporter;

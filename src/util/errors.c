@@ -41,6 +41,16 @@ unsigned beam_version(void) {
   return BEAM_VERSION_HEX;
 }
 
+void beam__write_stderr(const char *s, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w <= 0)
+      return; /* nothing left to report to */
+    s += w;
+    n -= (size_t) w;
+  }
+}
+
 void beam__panic(const char *file, int line, const char *fmt, ...) {
   char buf[512];
   int n = snprintf(buf, sizeof buf, "cbeam: panic at %s:%d: ", file, line);
@@ -52,8 +62,6 @@ void beam__panic(const char *file, int line, const char *fmt, ...) {
   if (n < 0 || (size_t) n >= sizeof buf - 1)
     n = (int) sizeof buf - 2;
   buf[n++] = '\n';
-  if (write(2, buf, (size_t) n) < 0) {
-    /* nothing left to report to */
-  }
+  beam__write_stderr(buf, (size_t) n);
   abort();
 }
