@@ -35,6 +35,10 @@ typedef struct beam_config {
   size_t atom_limit;       /* 0 = 1,048,576 */
   unsigned flags;          /* BEAM_RUN_* */
   unsigned dirty_io_threads; /* beam_dirty_io pool; 0 = 10, at most 1024 */
+  unsigned spare_schedulers; /* threads the watchdog may add while every
+                                scheduler is stuck in a C loop; 0 = as many
+                                as schedulers, at least 8 (schedulers +
+                                spares <= 1023); BEAM_RUN_NO_SPARES: none */
   void *reserved[4];
 } beam_config_t;
 
@@ -44,6 +48,10 @@ enum beam_run_flags {
   ** reason {segv, Addr} and the like (failure.h, docs/failure.md). With
   ** this flag it ends the OS process instead, as in plain C. */
   BEAM_RUN_FAULTS_ABORT = 1u << 0,
+  /* No spare scheduler threads: while every scheduler is stuck in a C loop
+  ** that makes no runtime call, everything else waits (README "Keeping the
+  ** system responsive"). */
+  BEAM_RUN_NO_SPARES = 1u << 1,
 };
 
 /* [any, not in a process] Start the schedulers, run 'fn(arg)' as the first
@@ -139,6 +147,11 @@ BEAM_API size_t beam_process_count(void);
 BEAM_API size_t beam_process_limit(void);
 /* [any, nofail] Schedulers running (0 when the runtime is not running). */
 BEAM_API unsigned beam_scheduler_count(void);
+/* [any, nofail] Spare scheduler threads at work now: the watchdog starts
+** one while every scheduler (and spare) is stuck in one process, and
+** benches it once two are free again (README "Keeping the system
+** responsive"). 0 when the runtime is not running. */
+BEAM_API unsigned beam_spare_scheduler_count(void);
 /* Print a pid as <0.N.S>; returns the length as snprintf does. */
 BEAM_API size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid);
 

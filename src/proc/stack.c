@@ -164,8 +164,12 @@ void beam__stack_thread_init(beam__sched_t *s) {
 
 static void spill(beam__sched_t *s, unsigned n);
 
-void beam__stack_thread_fini(beam__sched_t *s) {
+void beam__stack_release_cache(beam__sched_t *s) {
   spill(s, s->stack_cached);
+}
+
+void beam__stack_thread_fini(beam__sched_t *s) {
+  beam__stack_release_cache(s);
   if (s->altstack) {
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);

@@ -96,7 +96,7 @@ void beam__sched_wakep(void) {
 }
 
 void beam__sched_wake_all(void) {
-  for (unsigned i = 0; i < beam__rt.nsched; i++)
+  for (unsigned i = 0; i < beam__sched_live(); i++)
     beam__sched_unpark(beam__rt.sched[i]);
 }
 
@@ -107,10 +107,37 @@ static bool any_work(beam__sched_t *self) {
     return true;
   if (beam__prio_any())
     return true;
-  for (unsigned i = 0; i < beam__rt.nsched; i++)
+  for (unsigned i = 0; i < beam__sched_live(); i++)
     if (!beam__runq_empty(beam__rt.sched[i]))
       return true;
   return false;
+}
+
+/* Offline for reclamation, sleep until unparked, stopping or the deadline. */
+static void sleep_until(beam__sched_t *s, uint64_t deadline_ms) {
+  beam__qsbr_offline(s);
+  while (atomic_load_explicit(&s->park_word, memory_order_acquire) == 0 &&
+         !atomic_load(&beam__rt.stopping)) {
+    if (deadline_ms == UINT64_MAX) {
+      futex_wait(&s->park_word, 0, NULL);
+    } else {
+      uint64_t now = beam__rt_now_ms();
+      if (now >= deadline_ms)
+        break;
+      uint64_t ms = deadline_ms - now;
+      struct timespec rel = {(time_t) (ms / 1000),
+                             (long) (ms % 1000) * 1000000L};
+      futex_wait(&s->park_word, 0, &rel);
+    }
+  }
+  atomic_store_explicit(&s->park_word, 0, memory_order_relaxed);
+  beam__qsbr_online(s);
+}
+
+/* A benched spare (spare.c) sleeps off the idle list: wakep must not pick
+** it; sysmon, a pinned process's wakeup or shutdown unpark it. */
+void beam__sched_park_benched(beam__sched_t *s, uint64_t deadline_ms) {
+  sleep_until(s, deadline_ms);
 }
 
 void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms) {
@@ -131,23 +158,7 @@ void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms) {
     return;
   }
 
-  beam__qsbr_offline(s);
-  while (atomic_load_explicit(&s->park_word, memory_order_acquire) == 0 &&
-         !atomic_load(&beam__rt.stopping)) {
-    if (deadline_ms == UINT64_MAX) {
-      futex_wait(&s->park_word, 0, NULL);
-    } else {
-      uint64_t now = beam__rt_now_ms();
-      if (now >= deadline_ms)
-        break;
-      uint64_t ms = deadline_ms - now;
-      struct timespec rel = {(time_t) (ms / 1000),
-                             (long) (ms % 1000) * 1000000L};
-      futex_wait(&s->park_word, 0, &rel);
-    }
-  }
-  atomic_store_explicit(&s->park_word, 0, memory_order_relaxed);
-  beam__qsbr_online(s);
+  sleep_until(s, deadline_ms);
   pthread_mutex_lock(&beam__rt.idle_lock);
   remove_idle(s); /* woke by timeout: nobody took us off the list */
   pthread_mutex_unlock(&beam__rt.idle_lock);

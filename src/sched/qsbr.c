@@ -32,7 +32,7 @@
 
 static uint64_t min_online_epoch(void) {
   uint64_t min = UINT64_MAX;
-  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+  for (unsigned i = 0; i < beam__sched_live(); i++) {
     uint64_t e = atomic_load_explicit(&beam__rt.sched[i]->qsbr_epoch,
                                       memory_order_seq_cst);
     if (e != 0 && e < min)

@@ -95,7 +95,9 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
   } else {
     beam__runq_push(s, p);
   }
-  if (beam__rt.nsched > 1 || s == NULL) { /* s NULL: a foreign thread */
+  /* s NULL: a foreign thread. One scheduler and no spare: nobody to wake. */
+  if (beam__rt.nsched > 1 || s == NULL ||
+      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed)) {
     /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
     beam__fence_seq_cst();
     beam__sched_wakep();
@@ -105,7 +107,7 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
 /* ---- Finding work ---- */
 
 static beam__proc_t *steal_round(beam__sched_t *s, bool take_next) {
-  unsigned n = beam__rt.nsched;
+  unsigned n = beam__sched_live();
   unsigned start = rand_next(s) % n;
   for (unsigned i = 0; i < n; i++) {
     beam__sched_t *v = beam__rt.sched[(start + i) % n];
@@ -131,6 +133,10 @@ static void stop_spinning(beam__sched_t *s, bool found) {
 beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
   while (!atomic_load_explicit(&beam__rt.stopping, memory_order_relaxed)) {
     beam__proc_t *p;
+    if (BEAM_UNLIKELY(s->spare) && beam__spare_should_bench()) {
+      stop_spinning(s, true); /* woken to spin: pass that on */
+      return NULL;            /* the loop benches it (spare.c) */
+    }
     if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
         beam__rt_now_ms())
       beam__timers_run(s);
@@ -141,9 +147,12 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
       stop_spinning(s, true);
       return p;
     }
-    if (beam__rt.nsched > 1) {
+    unsigned active =
+        beam__rt.nsched +
+        atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
+    if (active > 1) {
       if (!s->spinning) {
-        int busy = (int) beam__rt.nsched -
+        int busy = (int) active -
                    atomic_load_explicit(&beam__rt.npidle, memory_order_relaxed);
         if (2 * atomic_load_explicit(&beam__rt.nspinning,
                                      memory_order_relaxed) < busy) {
@@ -255,6 +264,12 @@ static void loop(beam__sched_t *s) {
     if (BEAM_UNLIKELY(atomic_load_explicit(&beam__rt.stopping,
                                            memory_order_relaxed)))
       return;
+    if (BEAM_UNLIKELY(s->spare) && beam__spare_benched(s)) {
+      beam__proc_t *p = pop_pinned(s); /* its pinned ones run only here */
+      if (p)
+        run(s, p);
+      continue;
+    }
     if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) !=
             UINT64_MAX &&
         atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
@@ -281,7 +296,7 @@ static void loop(beam__sched_t *s) {
 
 /* ---- Boot and shutdown ---- */
 
-static void *thread_main(void *arg) {
+void *beam__sched_thread_main(void *arg) {
   beam__sched_t *s = arg;
   beam__tls()->sched = s;
   beam__ctx_init_thread(&s->ctx);
@@ -294,49 +309,61 @@ static void *thread_main(void *arg) {
   return NULL;
 }
 
-static void free_scheds(unsigned n) {
-  for (unsigned i = 0; i < n; i++) {
-    beam__sched_t *s = beam__rt.sched[i];
-    beam__timers_fini(s);
-    pthread_mutex_destroy(&s->tlock);
-    pthread_mutex_destroy(&s->plock);
-    free(s);
-  }
-  beam__free(beam__rt.sched);
-  beam__rt.sched = NULL;
-  beam__rt.nsched = 0;
+void beam__sched_free(beam__sched_t *s) {
+  beam__timers_fini(s);
+  pthread_mutex_destroy(&s->tlock);
+  pthread_mutex_destroy(&s->plock);
+  free(s);
 }
 
-static int make_scheds(unsigned n) {
-  beam__rt.sched = beam__calloc(n, sizeof *beam__rt.sched);
+beam__sched_t *beam__sched_new(unsigned id) {
+  beam__sched_t *s = NULL;
+  if (posix_memalign((void **) &s, BEAM_CACHELINE, sizeof *s) != 0)
+    return NULL;
+  memset(s, 0, sizeof *s);
+  s->id = id;
+  s->rand = 0x9e3779b9u * (id + 1);
+  pthread_mutex_init(&s->tlock, NULL);
+  pthread_mutex_init(&s->plock, NULL);
+  if (beam__timers_init(s), s->tmap == NULL) {
+    beam__sched_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+/* Every slot, spares included (they are allocated as sysmon starts them). */
+static void free_scheds(void) {
+  for (unsigned i = 0; i < beam__rt.maxsched; i++)
+    if (beam__rt.sched[i])
+      beam__sched_free(beam__rt.sched[i]);
+  beam__free(beam__rt.sched);
+  beam__rt.sched = NULL;
+  beam__rt.nsched = beam__rt.maxsched = 0;
+  atomic_store(&beam__rt.nlive, 0);
+}
+
+static int make_scheds(unsigned n, unsigned spares) {
+  beam__rt.sched = beam__calloc(n + spares, sizeof *beam__rt.sched);
   if (!beam__rt.sched)
     return BEAM_ENOMEM;
+  beam__rt.nsched = n;
+  beam__rt.maxsched = n + spares;
   for (unsigned i = 0; i < n; i++) {
-    beam__sched_t *s = NULL;
-    if (posix_memalign((void **) &s, BEAM_CACHELINE, sizeof *s) != 0) {
-      beam__rt.nsched = i;
-      free_scheds(i);
-      return BEAM_ENOMEM;
-    }
-    memset(s, 0, sizeof *s);
-    s->id = i;
-    s->rand = 0x9e3779b9u * (i + 1);
-    pthread_mutex_init(&s->tlock, NULL);
-    pthread_mutex_init(&s->plock, NULL);
-    beam__rt.sched[i] = s;
-    beam__rt.nsched = i + 1;
-    if (beam__timers_init(s), s->tmap == NULL) {
-      free_scheds(i + 1);
+    if (!(beam__rt.sched[i] = beam__sched_new(i))) {
+      free_scheds();
       return BEAM_ENOMEM;
     }
   }
+  atomic_store(&beam__rt.nlive, n);
+  atomic_store(&beam__rt.nspare_active, 0);
   return 0;
 }
 
 /* Free what every process still owns (processes that never finished, and
 ** the dead ones still waiting for their grace period). */
 static void reap_all(void) {
-  for (unsigned i = 0; i < beam__rt.nsched; i++)
+  for (unsigned i = 0; i < beam__sched_live(); i++)
     beam__qsbr_drain_all(beam__rt.sched[i]);
   for (uint64_t i = 0; i <= beam__rt.ptab_mask; i++) {
     beam__proc_t *p = atomic_load_explicit(&beam__rt.ptab[i].proc,
@@ -357,6 +384,22 @@ static void reset_queues(void) {
   beam__rt.idle = NULL;
   beam__rt.gq_head = beam__rt.gq_tail = NULL;
   atomic_store(&beam__rt.gq_len, 0);
+}
+
+/* Scheduler ids must fit the low bits of a timer ref (timers.c). */
+#define BEAM__MAX_SCHED ((1u << BEAM__REF_SCHED_BITS) - 1)
+
+/* How many spare threads the watchdog may start: by default as many as
+** there are schedulers, at least BEAM__SPARE_DEFAULT, within the id space. */
+static unsigned spare_limit(const beam_config_t *c, unsigned n) {
+  if (c->flags & BEAM_RUN_NO_SPARES)
+    return 0;
+  if (c->spare_schedulers)
+    return c->spare_schedulers; /* too many is EINVAL, checked by the caller */
+  unsigned want = n > BEAM__SPARE_DEFAULT ? n : BEAM__SPARE_DEFAULT;
+  if (n >= BEAM__MAX_SCHED)
+    return 0;
+  return want < BEAM__MAX_SCHED - n ? want : BEAM__MAX_SCHED - n;
 }
 
 static size_t default_stack(void) {
@@ -380,10 +423,12 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   long online = sysconf(_SC_NPROCESSORS_ONLN);
   unsigned n = c.schedulers ? c.schedulers : (unsigned) (online > 0 ? online : 1);
   size_t limit = c.process_limit ? c.process_limit : (size_t) 1 << 20;
-  if (n > 1023 || limit > 134217727 || limit < 1 ||
+  unsigned spares = spare_limit(&c, n);
+  if (n > BEAM__MAX_SCHED || limit > 134217727 || limit < 1 ||
       (c.stack_size != 0 && c.stack_size < 16384) ||
-      c.stack_size > ((size_t) 1 << 30) || (c.flags & ~BEAM_RUN_FAULTS_ABORT) ||
-      c.dirty_io_threads > 1024)
+      c.stack_size > ((size_t) 1 << 30) ||
+      (c.flags & ~(BEAM_RUN_FAULTS_ABORT | BEAM_RUN_NO_SPARES)) ||
+      c.dirty_io_threads > 1024 || spares > BEAM__MAX_SCHED - n)
     return BEAM_EINVAL;
   bool expected = false;
   if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
@@ -410,11 +455,11 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   if (rc == 0)
     beam__fault_init(!(c.flags & BEAM_RUN_FAULTS_ABORT));
   if (rc == 0)
-    rc = make_scheds(n);
+    rc = make_scheds(n, spares);
   if (rc == 0 &&
       (rc = beam__dirty_start(n, c.dirty_io_threads ? c.dirty_io_threads
                                                     : 10)) != 0)
-    free_scheds(n);
+    free_scheds();
   if (rc != 0)
     goto fail;
 
@@ -424,13 +469,13 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__tls()->sched = NULL;
   if (rc != 0) {
     beam__dirty_stop();
-    free_scheds(n);
+    free_scheds();
     goto fail;
   }
   unsigned started = 1;
   for (; started < n; started++) {
     beam__sched_t *s = beam__rt.sched[started];
-    if (pthread_create(&s->thread, NULL, thread_main, s) != 0)
+    if (pthread_create(&s->thread, NULL, beam__sched_thread_main, s) != 0)
       break;
   }
   if (started < n) {
@@ -439,16 +484,17 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
       atomic_store(&beam__rt.sched[i]->qsbr_epoch, 0);
   }
   beam__sysmon_start(); /* if it cannot start: no watchdog, still correct */
-  thread_main(s0);
-  beam__sysmon_stop();
+  beam__sched_thread_main(s0);
+  beam__sysmon_stop(); /* no spare starts after this */
   for (unsigned i = 1; i < started; i++)
     pthread_join(beam__rt.sched[i]->thread, NULL);
+  beam__spare_join();
   beam__dirty_stop(); /* waits for calls in progress; before the reaping */
 
   reap_all();
   beam__registry_reset();
   reset_queues();
-  free_scheds(n);
+  free_scheds();
   beam__fault_fini();
   beam__stack_fini();
   beam__ptab_fini();
@@ -473,4 +519,11 @@ size_t beam_process_limit(void) {
 
 unsigned beam_scheduler_count(void) {
   return atomic_load(&beam__rt.running) ? beam__rt.nsched : 0;
+}
+
+unsigned beam_spare_scheduler_count(void) {
+  return atomic_load(&beam__rt.running)
+             ? atomic_load_explicit(&beam__rt.nspare_active,
+                                    memory_order_relaxed)
+             : 0;
 }

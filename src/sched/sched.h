@@ -37,6 +37,9 @@ typedef struct beam__sendafter beam__sendafter_t;
 typedef struct beam__sched {
   unsigned id;
   pthread_t thread;
+  bool spare;               /* a watchdog's extra thread (spare.c) */
+  bool thread_started;      /* spares: set by sysmon once its thread runs */
+  _Atomic bool benched;     /* spares: not needed; parked off the idle list */
   beam__ctx_t ctx;          /* the scheduler loop's own context */
   beam__proc_t *current;    /* process running now, or NULL */
   uint64_t tick;            /* schedules done (for the 1-in-61 global check) */
@@ -89,8 +92,13 @@ typedef struct beam__ptab_entry {
 } beam__ptab_entry_t;
 
 typedef struct beam__rt {
-  unsigned nsched;
+  unsigned nsched;          /* schedulers asked for (beam_config_t) */
+  unsigned maxsched;        /* nsched + the spare limit: size of 'sched' */
   beam__sched_t **sched;
+  /* Slots of 'sched' in use: nsched, plus the spares sysmon has started
+  ** (it grows, never shrinks; a slot's pointer is written before). */
+  _Atomic unsigned nlive;
+  _Atomic unsigned nspare_active; /* spares started and not benched */
   _Atomic bool running;
   _Atomic bool stopping;
   int64_t start_ns;
@@ -100,8 +108,10 @@ typedef struct beam__rt {
   beam__proc_t *gq_head, *gq_tail;
   _Atomic size_t gq_len;
 
-  /* Schedulers sysmon found stuck in one process (sysmon.c). */
+  /* Schedulers sysmon found stuck in one process (sysmon.c): all of them,
+  ** and those of them that are not benched spares. */
   _Atomic unsigned nstuck;
+  _Atomic unsigned nstuck_active;
 
   /* Idle schedulers and spinning count (Go's rule, see sched.c). */
   pthread_mutex_t idle_lock;
@@ -128,6 +138,17 @@ extern beam__rt_t beam__rt;
 /* The scheduler of the calling thread, or NULL. */
 beam__sched_t *beam__sched_current(void);
 
+/* How many slots of rt.sched to look at (loops over all schedulers). */
+static inline unsigned beam__sched_live(void) {
+  return atomic_load_explicit(&beam__rt.nlive, memory_order_seq_cst);
+}
+
+/* A scheduler's struct, set up but not started (sched.c). */
+beam__sched_t *beam__sched_new(unsigned id);
+void beam__sched_free(beam__sched_t *s);
+/* A scheduler thread's body: 'arg' is its beam__sched_t. */
+void *beam__sched_thread_main(void *arg);
+
 /* Run queues (runq.c). [owner] unless said. */
 void beam__runq_push(beam__sched_t *s, beam__proc_t *p);
 void beam__runq_push_next(beam__sched_t *s, beam__proc_t *p);
@@ -151,6 +172,8 @@ void beam__sched_wake_all(void);
 /* Park 's' until woken or 'deadline_ms' (monotonic ms, UINT64_MAX = none).*/
 void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms);
 beam__proc_t *beam__sched_find_work(beam__sched_t *s);
+/* Park a benched spare: off the idle list, until unparked or the deadline. */
+void beam__sched_park_benched(beam__sched_t *s, uint64_t deadline_ms);
 
 /* Timers (timer/timers.c). */
 uint64_t beam__rt_now_ms(void);
@@ -189,6 +212,26 @@ uint64_t beam__sched_stuck_deadline(void);
 void beam__proc_timer_arm(beam__sched_t *s, beam__proc_t *p);
 void beam__proc_timer_cancel(beam__proc_t *p);
 
+/* Spare schedulers (spare.c): started by sysmon when every scheduler is
+** stuck; benched again when two are healthy. */
+#define BEAM__SPARE_DEFAULT 8
+bool beam__spare_start(void);            /* [sysmon] */
+bool beam__spare_should_bench(void);     /* [spare] */
+/* [spare] If not needed: hand out its work and park once; true if it is
+** still benched (the loop then runs only its pinned processes). */
+bool beam__spare_benched(beam__sched_t *s);
+unsigned beam__spare_join(void);         /* [boot] after sysmon stopped */
+
+/* Spare schedulers (spare.c): started by sysmon when every scheduler is
+** stuck; benched again when two are healthy. */
+#define BEAM__SPARE_DEFAULT 8
+bool beam__spare_start(void);            /* [sysmon] */
+bool beam__spare_should_bench(void);     /* [spare] */
+/* [spare] If not needed: hand out its work and park once; true if it is
+** still benched (the loop then runs only its pinned processes). */
+bool beam__spare_benched(beam__sched_t *s);
+unsigned beam__spare_join(void);         /* [boot] after sysmon stopped */
+
 /* Reclamation (qsbr.c). */
 void beam__qsbr_online(beam__sched_t *s);
 void beam__qsbr_offline(beam__sched_t *s);
@@ -213,6 +256,8 @@ beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable);
 void beam__stack_free(beam__sched_t *s, beam__proc_t *p);
 void beam__stack_thread_init(beam__sched_t *s);
 void beam__stack_thread_fini(beam__sched_t *s);
+/* Give the warm stacks 's' keeps back to the shared pool (a benched spare). */
+void beam__stack_release_cache(beam__sched_t *s);
 void beam__stack_check(beam__proc_t *p);
 /* Run a scavenge step if one is due (stack.c); returns when the next one
 ** is due, UINT64_MAX if no slot awaits release. [sched] */

@@ -22,12 +22,16 @@
 ** its ring as from anyone's. The owner clears 'stuck' when its process
 ** comes back.
 **
-** Not yet: when every scheduler is stuck nobody is left to help; spare
-** scheduler threads (issue "Fairness") will take that case. Processes
-** pinned to a stuck scheduler wait for it.
+** When every scheduler is stuck nobody is left to help: then sysmon starts
+** a spare scheduler thread (spare.c), which is an ordinary scheduler in
+** every other respect and helps as above. Processes pinned to a stuck
+** scheduler wait for it: they may run on its thread only.
 **
-** Cost: sysmon sleeps TICK_MS while any scheduler is running a process and
-** IDLE_MS otherwise; each look is one relaxed load per scheduler.
+** Cost: sysmon sleeps TICK_MS while any scheduler is running a process;
+** when none is, it backs off, doubling its sleep up to IDLE_MS (as Go's
+** sysmon does), so an idle runtime wakes it 50 times a second and a loop
+** that starts soon after activity is still seen within a tick or two.
+** Each look is one relaxed load per scheduler.
 */
 #include "sched.h"
 
@@ -48,11 +52,29 @@ static void sleep_ms(int ms) {
   nanosleep(&ts, NULL);
 }
 
+/* Is there work nobody can do? Asked when every scheduler is stuck. */
+static bool work_waiting(bool stuck_has_work) {
+  return stuck_has_work ||
+         atomic_load_explicit(&beam__rt.gq_len, memory_order_relaxed) > 0 ||
+         beam__prio_any();
+}
+
+/* Wake the spares that are not benched: one parked on the idle list
+** would otherwise sleep on, counted as active, until work came. */
+static void nudge_spares(unsigned live) {
+  for (unsigned i = beam__rt.nsched; i < live; i++) {
+    beam__sched_t *s = beam__rt.sched[i];
+    if (!atomic_load_explicit(&s->benched, memory_order_relaxed))
+      beam__sched_unpark(s);
+  }
+}
+
 /* One look at every scheduler; returns true if any is in a slice. */
 static bool look(int64_t now) {
-  bool busy = false, wake = false;
-  unsigned stuck = 0;
-  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+  bool busy = false, wake = false, stuck_has_work = false;
+  unsigned stuck = 0, stuck_active = 0;
+  unsigned live = beam__sched_live();
+  for (unsigned i = 0; i < live; i++) {
     beam__sched_t *s = beam__rt.sched[i];
     uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
     if (seq != mon.seen[i] || !(seq & 1)) {
@@ -65,6 +87,8 @@ static bool look(int64_t now) {
     if (now - mon.since_ms[i] < BEAM__STUCK_MS)
       continue;
     stuck++;
+    if (!(s->spare && atomic_load_explicit(&s->benched, memory_order_relaxed)))
+      stuck_active++;
     if (!atomic_load_explicit(&s->stuck, memory_order_relaxed)) {
       atomic_store_explicit(&s->stuck, true, memory_order_seq_cst);
       wake = true;
@@ -73,30 +97,45 @@ static bool look(int64_t now) {
     if (!beam__runq_empty(s) ||
         atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
             beam__rt_now_ms())
-      wake = true;
+      wake = stuck_has_work = true;
   }
   atomic_store_explicit(&beam__rt.nstuck, stuck, memory_order_relaxed);
-  if (wake && stuck < beam__rt.nsched) {
+  atomic_store_explicit(&beam__rt.nstuck_active, stuck_active,
+                        memory_order_relaxed);
+  unsigned active = beam__rt.nsched + atomic_load_explicit(
+                                          &beam__rt.nspare_active,
+                                          memory_order_relaxed);
+  if (stuck_active >= active) {
+    if (work_waiting(stuck_has_work))
+      beam__spare_start(); /* one per look: it has STUCK_MS to prove itself */
+    return busy;
+  }
+  if (wake) {
     beam__fence_seq_cst();
     beam__sched_wakep();
   }
+  if (active > beam__rt.nsched && active - stuck_active >= 2)
+    nudge_spares(live); /* an idle one must look again, and bench itself */
   return busy;
 }
 
 static void *sysmon_main(void *arg) {
   (void) arg;
+  int ms = TICK_MS;
   while (!atomic_load_explicit(&beam__rt.stopping, memory_order_relaxed)) {
     bool busy = look(beam__now_ns() / 1000000);
-    sleep_ms(busy ? TICK_MS : IDLE_MS);
+    ms = busy ? TICK_MS : (ms * 2 < IDLE_MS ? ms * 2 : IDLE_MS);
+    sleep_ms(ms);
   }
   return NULL;
 }
 
 int beam__sysmon_start(void) {
-  unsigned n = beam__rt.nsched;
+  unsigned n = beam__rt.maxsched;
   mon.seen = beam__calloc(n, sizeof *mon.seen);
   mon.since_ms = beam__calloc(n, sizeof *mon.since_ms);
   atomic_store(&beam__rt.nstuck, 0);
+  atomic_store(&beam__rt.nstuck_active, 0);
   mon.started = mon.seen && mon.since_ms &&
                 pthread_create(&mon.thread, NULL, sysmon_main, NULL) == 0;
   return mon.started ? 0 : BEAM_ENOMEM;
@@ -119,7 +158,7 @@ size_t beam__sched_help_stuck(beam__sched_t *s) {
     return 0;
   size_t n = 0;
   uint64_t now = beam__rt_now_ms();
-  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+  for (unsigned i = 0; i < beam__sched_live(); i++) {
     beam__sched_t *o = beam__rt.sched[i];
     if (o != s && atomic_load_explicit(&o->stuck, memory_order_acquire) &&
         atomic_load_explicit(&o->timer_next, memory_order_relaxed) <= now)
@@ -133,7 +172,7 @@ uint64_t beam__sched_stuck_deadline(void) {
   uint64_t d = UINT64_MAX;
   if (!atomic_load_explicit(&beam__rt.nstuck, memory_order_relaxed))
     return d;
-  for (unsigned i = 0; i < beam__rt.nsched; i++) {
+  for (unsigned i = 0; i < beam__sched_live(); i++) {
     beam__sched_t *o = beam__rt.sched[i];
     uint64_t t = atomic_load_explicit(&o->timer_next, memory_order_relaxed);
     if (atomic_load_explicit(&o->stuck, memory_order_relaxed) && t < d)

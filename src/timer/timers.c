@@ -227,7 +227,7 @@ int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
 static beam__sched_t *timer_owner(beam_term_t tref, uint64_t *id) {
   *id = beam__ref_id(tref);
   uint64_t sid = *id & ((1u << BEAM__REF_SCHED_BITS) - 1);
-  if (*id == 0 || sid == 0 || sid > beam__rt.nsched)
+  if (*id == 0 || sid == 0 || sid > beam__sched_live())
     return NULL;
   return beam__rt.sched[sid - 1];
 }

@@ -236,8 +236,10 @@ BEAM_TEST_T(P11_busy_process_leaves_other_schedulers_running, 10) {
   RUN(p11_main, 2);
 }
 
-/* P11 (what cbeam lacks): on one scheduler a busy C loop should not delay
-** a 10 ms sleep by its whole length; without preemption it does. */
+/* P11 on one scheduler: a busy C loop does not delay a 10 ms sleep by its
+** whole length. The BEAM preempts the loop; cbeam's watchdog starts a spare
+** scheduler thread that fires the sleep's timer and runs the sleeper
+** (src/sched/spare.c). erl +S 1 gives 12-18 ms (docs/failure.md P11). */
 static int64_t p11_slept;
 
 static void p11_one_main(beam_term_t arg) {
@@ -247,15 +249,15 @@ static void p11_one_main(beam_term_t arg) {
   int64_t t0 = beam_monotonic_ms();
   beam_sleep(10);
   p11_slept = beam_monotonic_ms() - t0;
+  ASSERT_EQ(atomic_load(&flag), 0); /* woke while the loop still ran */
   reached = 1;
 }
 
-BEAM_TEST_T(P11_preemption_known_deviation, 10) {
+BEAM_TEST_T(P11_busy_loop_does_not_hold_up_a_sleep_on_one_scheduler, 10) {
+  atomic_store(&flag, 0);
   RUN(p11_one_main, 1);
-  if (p11_slept >= 200) {
-    TLOG("a 10 ms sleep took %" PRId64 " ms behind a 400 ms C loop", p11_slept);
-    BEAM_SKIP("known deviation P11: no preemption of a process in a C loop");
-  }
+  TLOG("a 10 ms sleep took %" PRId64 " ms behind a 400 ms C loop", p11_slept);
+  ASSERT_LT(p11_slept, 200);
 }
 
 /* P13: shutdown and {shutdown, T} are ordinary abnormal reasons to the

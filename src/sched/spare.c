@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** spare.c: spare scheduler threads, for when every scheduler is stuck.
+**
+** The watchdog (sysmon.c) lets healthy schedulers take over the queue and
+** the timers of a scheduler stuck in a C loop that makes no runtime call.
+** When every scheduler is stuck, nobody is left to do that, and all other
+** processes and timers would wait for one of those loops to end. Nothing
+** can preempt the loops (C is not safe to interrupt at an arbitrary
+** instruction), so the answer is another thread, as Go gives a blocked
+** thread's run queue to a new one: sysmon starts a *spare*, which runs the
+** loop of an ordinary scheduler (its own ring, wheel, stack cache and
+** reclamation slot) and so steals the stuck ones' queues and fires their
+** timers like any healthy scheduler.
+**
+** Rules and invariants:
+**  - Spares are slots nsched .. maxsched-1 of rt.sched (maxsched is fixed
+**    at boot, so a spare's id fits in a timer ref). A slot is allocated and
+**    its pointer written before rt.nlive counts it (seq_cst), and freed
+**    only when beam_run returns: any thread may walk the slots up to nlive
+**    without a lock. A spare goes online for reclamation only after it is
+**    counted, so a reclaimer that read nlive before cannot miss it.
+**  - healthy = nsched + nspare_active - nstuck_active. sysmon starts a
+**    spare (waking a benched one first, else a new thread) when healthy is
+**    0 and work waits (a queued process, a due timer of a stuck scheduler),
+**    one per look: the new one gets BEAM__STUCK_MS to prove itself before
+**    another may start. A spare benches itself when healthy >= 2, not 1, so
+**    that it does not flap when one loop ends.
+**  - Only sysmon unbenches a spare and increments nspare_active; only the
+**    spare benches itself and decrements it, by CAS on the count, so that
+**    two spares cannot both leave when one should stay.
+**  - A benched spare moves its queued processes to the global queue and
+**    parks off the idle list (wakep must not pick it). It still wakes for
+**    its own timers (they stay in its wheel; it fires them and hands the
+**    woken processes out), for its limbo (dead descriptors only it
+**    reclaims), for its pinned processes (they run on their home thread
+**    only) and when sysmon needs it again. Its thread lives until the
+**    runtime stops.
+**  - A stuck process keeps its thread until it returns to the runtime.
+**
+** Cost: nothing unless every scheduler is stuck; then one thread per
+** extra stuck process, up to the limit (beam_config_t.spare_schedulers).
+** The OS shares the cores among the stuck threads and the spare, so a
+** round trip next to the loops waits about one OS time slice at worst.
+*/
+#include "sched.h"
+
+static unsigned healthy(void) {
+  unsigned active =
+      beam__rt.nsched +
+      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
+  unsigned stuck =
+      atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
+  return active > stuck ? active - stuck : 0;
+}
+
+bool beam__spare_should_bench(void) {
+  return healthy() >= 2;
+}
+
+static bool try_bench(beam__sched_t *s) {
+  unsigned k =
+      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
+  do {
+    unsigned stuck =
+        atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
+    if (k == 0 || beam__rt.nsched + k < stuck + 2)
+      return false;
+  } while (!atomic_compare_exchange_weak_explicit(
+      &beam__rt.nspare_active, &k, k - 1, memory_order_seq_cst,
+      memory_order_relaxed));
+  atomic_store_explicit(&s->benched, true, memory_order_seq_cst);
+  return true;
+}
+
+/* Fire what is due in our wheel, and give every queued process away. */
+static void hand_out(beam__sched_t *s) {
+  if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+      beam__rt_now_ms())
+    beam__timers_run(s);
+  bool moved = false;
+  beam__proc_t *p;
+  while ((p = beam__runq_get(s))) {
+    beam__gq_push(p);
+    moved = true;
+  }
+  if (moved) {
+    beam__fence_seq_cst(); /* the work is published before npidle is read */
+    beam__sched_wakep();
+  }
+}
+
+bool beam__spare_benched(beam__sched_t *s) {
+  if (!atomic_load_explicit(&s->benched, memory_order_acquire)) {
+    if (BEAM_LIKELY(!beam__spare_should_bench()) || !try_bench(s))
+      return false;
+    beam__stack_release_cache(s);
+  }
+  hand_out(s);
+  if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire)) {
+    uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    uint64_t soon = beam__rt_now_ms() + 10; /* limbo waits for others */
+    beam__sched_park_benched(s, s->limbo_head && soon < wake ? soon : wake);
+  }
+  return atomic_load_explicit(&s->benched, memory_order_acquire);
+}
+
+/* [sysmon] Wake a benched spare whose thread runs. */
+static bool unbench_one(void) {
+  unsigned live = beam__sched_live();
+  for (unsigned i = beam__rt.nsched; i < live; i++) {
+    beam__sched_t *s = beam__rt.sched[i];
+    if (s->thread_started &&
+        atomic_load_explicit(&s->benched, memory_order_acquire)) {
+      /* Counted before it can run, so it does not bench itself at once. */
+      atomic_fetch_add_explicit(&beam__rt.nspare_active, 1,
+                                memory_order_seq_cst);
+      atomic_store_explicit(&s->benched, false, memory_order_seq_cst);
+      beam__sched_unpark(s);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool beam__spare_start(void) {
+  if (unbench_one())
+    return true;
+  unsigned live = beam__sched_live();
+  if (live >= beam__rt.maxsched)
+    return false;
+  beam__sched_t *s = beam__rt.sched[live];
+  if (!s && !(s = beam__rt.sched[live] = beam__sched_new(live)))
+    return false;
+  s->spare = true;
+  atomic_fetch_add_explicit(&beam__rt.nspare_active, 1, memory_order_seq_cst);
+  atomic_store_explicit(&beam__rt.nlive, live + 1, memory_order_seq_cst);
+  if (pthread_create(&s->thread, NULL, beam__sched_thread_main, s) != 0) {
+    /* Never online, its ring empty: walkers that saw it lose nothing, and
+    ** the slot is tried again at the next need. */
+    atomic_store_explicit(&beam__rt.nlive, live, memory_order_seq_cst);
+    atomic_fetch_sub_explicit(&beam__rt.nspare_active, 1,
+                              memory_order_seq_cst);
+    return false;
+  }
+  s->thread_started = true;
+  return true;
+}
+
+unsigned beam__spare_join(void) {
+  unsigned n = 0;
+  for (unsigned i = beam__rt.nsched; i < beam__rt.maxsched; i++) {
+    beam__sched_t *s = beam__rt.sched[i];
+    if (s && s->thread_started) {
+      pthread_join(s->thread, NULL);
+      s->thread_started = false;
+      n++;
+    }
+  }
+  return n;
+}

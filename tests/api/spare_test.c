@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** spare_test.c: more processes stuck in C loops than there are schedulers
+** (src/sched/spare.c). The watchdog starts spare scheduler threads, so a
+** ping-pong pair, sleeps and receive timeouts keep going; once the loops
+** end the spares bench themselves, and what they left behind (timers in
+** their wheels, processes pinned to them) still works.
+*/
+#include "../harness/check.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+
+static _Atomic int stop_hogs;
+
+static int64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* arg: 1 to call beam_yield_check() in the loop, 0 for no runtime call. */
+static void hog(beam_term_t arg) {
+  int64_t yield_check = 0;
+  beam_get_int(arg, &yield_check);
+  volatile uint64_t x = 1;
+  while (!atomic_load_explicit(&stop_hogs, memory_order_relaxed)) {
+    x = x * 69069 + 1;
+    if (yield_check)
+      beam_yield_check();
+  }
+}
+
+static void ponger(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t from;
+  beam_term_t n;
+  while (beam_receive(BEAM_INFINITY, "{ping, F, N}", &from, &n, "stop",
+                      NULL) == 0)
+    beam_send(from, beam_tuple(2, beam_atom("pong"), n));
+}
+
+/* Wait (in a process) until no spare is at work; returns how long. */
+static int64_t wait_benched(void) {
+  int64_t t0 = now_us();
+  for (int i = 0; i < 500 && beam_spare_scheduler_count() != 0; i++)
+    beam_sleep(10);
+  ASSERT_EQ(beam_spare_scheduler_count(), 0u);
+  return (now_us() - t0) / 1000;
+}
+
+/* ---- The test: H hogs on 2 schedulers next to a pair ---- */
+
+enum { HOGS = 4, CROWD_MS = 1000 };
+
+static int64_t crowd_worst_us, crowd_rts;
+static unsigned crowd_spares;
+static int crowd_yield_check;
+
+static void crowd_main(beam_term_t yield_check) {
+  beam_pid_t pong, h;
+  ASSERT_OK(beam_spawn(ponger, beam_nil(), &pong));
+  for (int i = 0; i < HOGS; i++)
+    ASSERT_OK(beam_spawn(hog, yield_check, &h));
+  beam_sleep(50); /* the hogs take their threads */
+  int64_t end = now_us() + CROWD_MS * 1000, worst = 0, n = 0;
+  unsigned spares = 0;
+  while (now_us() < end) {
+    beam_mark_t m = beam_arena_mark();
+    int64_t t0 = now_us();
+    ASSERT_OK(beam_send(pong, beam_tuple(3, beam_atom("ping"), beam_self(),
+                                         beam_int(n))));
+    ASSERT_OK(beam_receive(5000, "{pong, ~i}", n, NULL));
+    int64_t d = now_us() - t0;
+    worst = d > worst ? d : worst;
+    unsigned k = beam_spare_scheduler_count();
+    spares = k > spares ? k : spares;
+    n++;
+    beam_arena_release(m);
+  }
+  atomic_store(&stop_hogs, 1);
+  crowd_worst_us = worst;
+  crowd_rts = n;
+  crowd_spares = spares;
+  TLOG("%d hogs (yield_check %d) on 2 schedulers: %" PRId64
+       " round trips, worst %.3f ms, %u spares at most; benched in %" PRId64
+       " ms",
+       HOGS, crowd_yield_check, n, worst / 1000.0, spares, wait_benched());
+  ASSERT_OK(beam_send(pong, beam_atom("stop")));
+}
+
+static void run_crowd(int yield_check) {
+  atomic_store(&stop_hogs, 0);
+  crowd_yield_check = yield_check;
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(crowd_main, beam_int(yield_check), &cfg));
+}
+
+/* Loops that never call the runtime: a spare per extra hog, and one more
+** for the pair. The bound is loose for sanitizers on a shared machine;
+** `cbeam-bench fairness --hogs 4` gives the real figure. */
+BEAM_TEST_T(spare_pair_runs_next_to_more_hogs_than_schedulers, 60) {
+  run_crowd(0);
+  ASSERT_GT(crowd_rts, 100);
+  ASSERT_GE(crowd_spares, 1u);
+  ASSERT_LE(crowd_spares, 8u); /* the default limit */
+  ASSERT_LT(crowd_worst_us, 1000 * 1000);
+}
+
+/* Loops that call beam_yield_check: reductions alone share the two
+** schedulers; a spare is not needed (one may still start if the OS stalls
+** a scheduler for 10 ms, so that is not asserted). */
+BEAM_TEST_T(spare_pair_runs_next_to_yielding_hogs, 60) {
+  run_crowd(1);
+  ASSERT_GT(crowd_rts, 100);
+  ASSERT_LT(crowd_worst_us, 500 * 1000);
+}
+
+/* ---- One scheduler: the P11 case ---- */
+
+static int64_t slept_ms;
+
+static void busy_400ms(beam_term_t arg) {
+  (void) arg;
+  int64_t until = now_us() + 400 * 1000;
+  while (now_us() < until)
+    ;
+}
+
+static void one_sched_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t b;
+  ASSERT_OK(beam_spawn(busy_400ms, beam_nil(), &b));
+  int64_t t0 = now_us();
+  beam_sleep(10);
+  slept_ms = (now_us() - t0) / 1000;
+  /* Our sleep's timer was in the stuck scheduler's wheel; a spare fired
+  ** it and runs us. */
+  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+  TLOG("a 10 ms sleep behind a 400 ms loop on 1 scheduler: %" PRId64
+       " ms; spares benched %" PRId64 " ms after",
+       slept_ms, wait_benched());
+}
+
+BEAM_TEST_T(spare_one_scheduler_sleep_behind_a_loop, 30) {
+  beam_config_t cfg = {.schedulers = 1};
+  ASSERT_OK(beam_run(one_sched_main, beam_nil(), &cfg));
+  ASSERT_LT(slept_ms, 300);
+}
+
+static void no_spares_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t b;
+  ASSERT_OK(beam_spawn(busy_400ms, beam_nil(), &b));
+  int64_t t0 = now_us();
+  beam_sleep(10);
+  slept_ms = (now_us() - t0) / 1000;
+  ASSERT_EQ(beam_spare_scheduler_count(), 0u);
+}
+
+/* BEAM_RUN_NO_SPARES: the sleep waits for the loop, as before spares. */
+BEAM_TEST_T(spare_none_when_disabled, 30) {
+  beam_config_t cfg = {.schedulers = 1, .flags = BEAM_RUN_NO_SPARES};
+  ASSERT_OK(beam_run(no_spares_main, beam_nil(), &cfg));
+  ASSERT_GE(slept_ms, 350);
+}
+
+/* ---- What a benched spare leaves behind ---- */
+
+/* Runs on the spare (its scheduler is the only healthy one): arms a 300 ms
+** receive timeout, in the spare's wheel, then reports. */
+static void timeout_waiter(beam_term_t parent) {
+  int64_t t0 = now_us();
+  int rc = beam_receive(300, "never", NULL);
+  beam_send(parent, beam_tuple(3, beam_atom("timed_out"), beam_int(rc),
+                               beam_int((now_us() - t0) / 1000)));
+}
+
+static void echo_pinned(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t from;
+  while (beam_receive(BEAM_INFINITY, "{echo, F}", &from, "stop", NULL) == 0)
+    beam_send(from, beam_atom("echoed"));
+}
+
+static void leftovers_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t h, w, pin;
+  atomic_store(&stop_hogs, 0);
+  ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
+  beam_sleep(30); /* the hog holds the scheduler; a spare runs us now */
+  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+  ASSERT_OK(beam_spawn(timeout_waiter, beam_self(), &w));
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_PINNED};
+  ASSERT_OK(beam_spawn_opt(echo_pinned, beam_nil(), &o, &pin));
+  ASSERT_OK(beam_send(pin, beam_tuple(2, beam_atom("echo"), beam_self())));
+  ASSERT_OK(beam_receive(5000, "echoed", NULL));
+  beam_sleep(20); /* the waiter's timer is armed */
+  atomic_store(&stop_hogs, 1);
+  wait_benched();
+  /* The waiter's timeout fires from the benched spare's wheel. */
+  beam_term_t rct, mst;
+  int64_t rc = 0, ms = 0;
+  ASSERT_OK(beam_receive(5000, "{timed_out, Rc, Ms}", &rct, &mst, NULL));
+  ASSERT_OK(beam_get_int(rct, &rc));
+  ASSERT_OK(beam_get_int(mst, &ms));
+  ASSERT_EQ(rc, BEAM_ETIMEDOUT);
+  ASSERT_GE(ms, 299);
+  ASSERT_LT(ms, 3000);
+  /* The pinned process lives on the benched spare's thread, and answers. */
+  ASSERT_OK(beam_send(pin, beam_tuple(2, beam_atom("echo"), beam_self())));
+  ASSERT_OK(beam_receive(5000, "echoed", NULL));
+  ASSERT_OK(beam_send(pin, beam_atom("stop")));
+}
+
+BEAM_TEST_T(spare_benched_keeps_its_timers_and_pinned_processes, 30) {
+  beam_config_t cfg = {.schedulers = 1};
+  ASSERT_OK(beam_run(leftovers_main, beam_nil(), &cfg));
+}
+
+/* Benched spares are woken again: a second crowd reuses the threads. */
+static void twice_main(beam_term_t arg) {
+  (void) arg;
+  for (int round = 0; round < 2; round++) {
+    beam_pid_t h;
+    atomic_store(&stop_hogs, 0);
+    ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
+    beam_sleep(30);
+    ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+    atomic_store(&stop_hogs, 1);
+    wait_benched();
+  }
+}
+
+BEAM_TEST_T(spare_benched_spare_comes_back, 30) {
+  beam_config_t cfg = {.schedulers = 1};
+  ASSERT_OK(beam_run(twice_main, beam_nil(), &cfg));
+}
+
+/* ---- The limit ---- */
+
+static _Atomic unsigned limit_seen;
+
+static void limit_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t h;
+  for (int i = 0; i < 3; i++)
+    ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
+  /* One scheduler and one spare: two hogs hold both threads, so the third
+  ** hog and this sleep wait until the hogs stop on a clock outside. */
+  beam_sleep(10);
+}
+
+static void *watch_then_stop(void *arg) {
+  (void) arg;
+  for (int i = 0; i < 300; i++) {
+    unsigned k = beam_spare_scheduler_count();
+    if (k > atomic_load(&limit_seen))
+      atomic_store(&limit_seen, k);
+    struct timespec ts = {0, 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  atomic_store(&stop_hogs, 1);
+  return NULL;
+}
+
+BEAM_TEST_T(spare_limit_is_kept, 30) {
+  beam_config_t cfg = {.schedulers = 1, .spare_schedulers = 1};
+  pthread_t t;
+  atomic_store(&stop_hogs, 0);
+  atomic_store(&limit_seen, 0);
+  int64_t t0 = now_us();
+  ASSERT_EQ(pthread_create(&t, NULL, watch_then_stop, NULL), 0);
+  ASSERT_OK(beam_run(limit_main, beam_nil(), &cfg));
+  int64_t ms = (now_us() - t0) / 1000;
+  pthread_join(t, NULL);
+  TLOG("1 scheduler + at most 1 spare, 3 hogs: a 10 ms sleep ended the "
+       "root after %" PRId64 " ms",
+       ms);
+  ASSERT_EQ(atomic_load(&limit_seen), 1u);
+  ASSERT_GE(ms, 250); /* with a second spare it would be about 25 ms */
+}
+
+BEAM_TEST(spare_config_is_checked) {
+  beam_config_t cfg = {.schedulers = 4, .spare_schedulers = 1020};
+  ASSERT_EQ(beam_run(limit_main, beam_nil(), &cfg), BEAM_EINVAL);
+  cfg.spare_schedulers = 1019; /* 4 + 1019 = 1023 scheduler ids */
+  cfg.flags = 1u << 7;
+  ASSERT_EQ(beam_run(limit_main, beam_nil(), &cfg), BEAM_EINVAL);
+  ASSERT_EQ(beam_spare_scheduler_count(), 0u); /* not running */
+}
