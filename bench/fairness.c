@@ -27,15 +27,15 @@
 ** back to where it started, as every workload does.
 **
 ** Not hanging. A hog that never calls the runtime keeps its scheduler
-** thread, and a scheduler fires only its own timers: with at least as
-** many such hogs as schedulers, nothing else (the pair, a receive
-** timeout, the root's warm-up sleep) ever runs again: the watchdog
-** (sysmon.c) can only hand a stuck scheduler's work to one that is not
-** stuck. Until spare schedulers exist, a plain OS thread, the referee,
-** stands in: the
-** root stores the time it last made progress in 'g_since' (at its start,
-** before the warm-up and before each round trip), and if that is
-** RT_TIMEOUT_MS old the referee sets 'g_stop' itself, which frees the
+** thread; the watchdog (sysmon.c) hands a stuck scheduler's queue and
+** timers to the others, and starts spare scheduler threads (spare.c) when
+** every one is stuck. Those are bounded (beam_config_t.spare_schedulers),
+** and can be turned off, so with more hogs than schedulers plus spares
+** nothing else (the pair, a receive timeout, the root's warm-up sleep)
+** would ever run again. A plain OS thread, the referee, is the safety
+** net: the root stores the time it last made progress in 'g_since' (at
+** its start, before the warm-up and before each round trip), and if that
+** is RT_TIMEOUT_MS old the referee sets 'g_stop' itself, which frees the
 ** schedulers. The root, once it runs again, records the stall (the time
 ** since its last progress) as a timed-out round trip and stops measuring:
 ** with the hogs gone the rest would be a different experiment. Each round

@@ -9,10 +9,10 @@
 ** it after beam_run: a root killed by a signal it should have survived
 ** would otherwise end beam_run quietly and pass.
 **
-** Tests whose name ends in _known_deviation check an Erlang behaviour that
-** cbeam does not have yet (docs/failure.md, "Known deviations"): they SKIP,
-** printing what happened, while the deviation is there and pass once it
-** is fixed, so the summary's skip count keeps them in view.
+** A test whose name ends in _known_deviation would check an Erlang
+** behaviour that cbeam does not have yet (docs/failure.md): it SKIPs,
+** printing what happened, while the deviation is there, so the summary's
+** skip count keeps it in view. None is left at present.
 */
 #include "../harness/check.h"
 

@@ -4,8 +4,7 @@
 ** its scheduler, but not what that scheduler was responsible for
 ** (src/sched/sysmon.c): with fewer such hogs than schedulers, processes
 ** sleeping, waiting with timeouts and doing round trips keep going, on
-** the healthy scheduler. (More hogs than schedulers needs spare scheduler
-** threads: not built yet, see docs/failure.md P11.)
+** the healthy scheduler. (More hogs than schedulers: spare_test.c.)
 */
 #include "../harness/check.h"
 
