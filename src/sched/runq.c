@@ -176,7 +176,10 @@ beam__proc_t *beam__gq_get(beam__sched_t *s, size_t max) {
   pthread_mutex_lock(&beam__rt.gq_lock);
   beam__proc_t *p = beam__rt.gq_head;
   size_t len = atomic_load_explicit(&beam__rt.gq_len, memory_order_relaxed);
-  size_t take = len / beam__rt.nsched + 1;
+  size_t take = len / (beam__rt.nsched + atomic_load_explicit(
+                                            &beam__rt.nspare_active,
+                                            memory_order_relaxed)) +
+                1;
   if (take > BEAM__RUNQ_SIZE / 2)
     take = BEAM__RUNQ_SIZE / 2;
   if (take > max)

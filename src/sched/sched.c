@@ -95,8 +95,10 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
   } else {
     beam__runq_push(s, p);
   }
-  /* s NULL: a foreign thread. One scheduler and no spare: nobody to wake. */
-  if (beam__rt.nsched > 1 || s == NULL ||
+  /* s NULL: a foreign thread; s a spare: it may be benched, and then the
+  ** other schedulers must come for what it readied. One scheduler and no
+  ** spare at work: nobody to wake. */
+  if (beam__rt.nsched > 1 || s == NULL || s->spare ||
       atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed)) {
     /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
     beam__fence_seq_cst();
@@ -150,7 +152,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     unsigned active =
         beam__rt.nsched +
         atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
-    if (active > 1) {
+    if (beam__sched_live() > 1) { /* a benched spare's ring too (spare.c) */
       if (!s->spinning) {
         int busy = (int) active -
                    atomic_load_explicit(&beam__rt.npidle, memory_order_relaxed);
@@ -258,39 +260,41 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   }
 }
 
+/* The next process to run, or NULL (stopping, or nothing yet). */
+static beam__proc_t *pick(beam__sched_t *s) {
+  if (BEAM_UNLIKELY(s->spare) && beam__spare_benched(s))
+    return pop_pinned(s); /* a benched spare runs only its pinned ones */
+  if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) !=
+          UINT64_MAX &&
+      atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+          beam__rt_now_ms())
+    beam__timers_run(s);
+  beam__proc_t *p = beam__prio_get_urgent();
+  if (!p)
+    p = beam__prio_get_low(s, false);
+  if (!p && ++s->tick % 61 == 0) {
+    p = beam__gq_get(s, 1);
+    beam__stack_scavenge(beam__rt_now_ms());
+    beam__sched_help_stuck(s);
+  }
+  if (!p)
+    p = beam__runq_get(s);
+  if (!p)
+    p = pop_pinned(s);
+  if (!p)
+    p = beam__sched_find_work(s);
+  return p;
+}
+
 static void loop(beam__sched_t *s) {
   for (;;) {
     beam__qsbr_quiescent(s);
     if (BEAM_UNLIKELY(atomic_load_explicit(&beam__rt.stopping,
                                            memory_order_relaxed)))
       return;
-    if (BEAM_UNLIKELY(s->spare) && beam__spare_benched(s)) {
-      beam__proc_t *p = pop_pinned(s); /* its pinned ones run only here */
-      if (p)
-        run(s, p);
-      continue;
-    }
-    if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) !=
-            UINT64_MAX &&
-        atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
-            beam__rt_now_ms())
-      beam__timers_run(s);
-    beam__proc_t *p = beam__prio_get_urgent();
-    if (!p)
-      p = beam__prio_get_low(s, false);
-    if (!p && ++s->tick % 61 == 0) {
-      p = beam__gq_get(s, 1);
-      beam__stack_scavenge(beam__rt_now_ms());
-      beam__sched_help_stuck(s);
-    }
-    if (!p)
-      p = beam__runq_get(s);
-    if (!p)
-      p = pop_pinned(s);
-    if (!p)
-      p = beam__sched_find_work(s);
+    beam__proc_t *p = pick(s);
     if (p)
-      run(s, p);
+      run(s, p); /* the one call site: run() stays inlined here */
   }
 }
 
@@ -478,6 +482,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     if (pthread_create(&s->thread, NULL, beam__sched_thread_main, s) != 0)
       break;
   }
+  beam__rt.nsched_down = n - started;
   if (started < n) {
     /* Could not start every thread: run with fewer, as a smaller config. */
     for (unsigned i = started; i < n; i++)

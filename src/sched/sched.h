@@ -95,8 +95,13 @@ typedef struct beam__rt {
   unsigned nsched;          /* schedulers asked for (beam_config_t) */
   unsigned maxsched;        /* nsched + the spare limit: size of 'sched' */
   beam__sched_t **sched;
-  /* Slots of 'sched' in use: nsched, plus the spares sysmon has started
-  ** (it grows, never shrinks; a slot's pointer is written before). */
+  /* Normal schedulers whose thread could not start at boot (they stay
+  ** empty; the watchdog's arithmetic leaves them out). Set before sysmon
+  ** starts, read by sysmon and spares only. */
+  unsigned nsched_down;
+  /* Slots of 'sched' in use: nsched, plus the spares sysmon has started.
+  ** A slot's pointer is written before nlive counts it; nlive shrinks back
+  ** only when a spare's thread fails to start (its slot never ran). */
   _Atomic unsigned nlive;
   _Atomic unsigned nspare_active; /* spares started and not benched */
   _Atomic bool running;
@@ -211,16 +216,6 @@ uint64_t beam__sched_stuck_deadline(void);
 /* Arm / cancel a process's own receive or sleep timeout. */
 void beam__proc_timer_arm(beam__sched_t *s, beam__proc_t *p);
 void beam__proc_timer_cancel(beam__proc_t *p);
-
-/* Spare schedulers (spare.c): started by sysmon when every scheduler is
-** stuck; benched again when two are healthy. */
-#define BEAM__SPARE_DEFAULT 8
-bool beam__spare_start(void);            /* [sysmon] */
-bool beam__spare_should_bench(void);     /* [spare] */
-/* [spare] If not needed: hand out its work and park once; true if it is
-** still benched (the loop then runs only its pinned processes). */
-bool beam__spare_benched(beam__sched_t *s);
-unsigned beam__spare_join(void);         /* [boot] after sysmon stopped */
 
 /* Spare schedulers (spare.c): started by sysmon when every scheduler is
 ** stuck; benched again when two are healthy. */

@@ -28,14 +28,18 @@
 **    that it does not flap when one loop ends.
 **  - Only sysmon unbenches a spare and increments nspare_active; only the
 **    spare benches itself and decrements it, by CAS on the count, so that
-**    two spares cannot both leave when one should stay.
+**    two spares cannot both leave when one should stay. (Between that CAS
+**    and its 'benched' store a spare is neither counted nor benched; if
+**    sysmon needs one in that moment it starts a new thread: one more
+**    idle thread, within the limit, not a wrong count.)
 **  - A benched spare moves its queued processes to the global queue and
 **    parks off the idle list (wakep must not pick it). It still wakes for
 **    its own timers (they stay in its wheel; it fires them and hands the
 **    woken processes out), for its limbo (dead descriptors only it
 **    reclaims), for its pinned processes (they run on their home thread
 **    only) and when sysmon needs it again. Its thread lives until the
-**    runtime stops.
+**    runtime stops. What its pinned processes ready goes to its own ring
+**    with a wakeup (beam__sched_ready), and the others steal it.
 **  - A stuck process keeps its thread until it returns to the runtime.
 **
 ** Cost: nothing unless every scheduler is stuck; then one thread per
@@ -47,7 +51,7 @@
 
 static unsigned healthy(void) {
   unsigned active =
-      beam__rt.nsched +
+      beam__rt.nsched - beam__rt.nsched_down +
       atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
   unsigned stuck =
       atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
@@ -64,7 +68,7 @@ static bool try_bench(beam__sched_t *s) {
   do {
     unsigned stuck =
         atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
-    if (k == 0 || beam__rt.nsched + k < stuck + 2)
+    if (k == 0 || beam__rt.nsched - beam__rt.nsched_down + k < stuck + 2)
       return false;
   } while (!atomic_compare_exchange_weak_explicit(
       &beam__rt.nspare_active, &k, k - 1, memory_order_seq_cst,
@@ -98,6 +102,8 @@ bool beam__spare_benched(beam__sched_t *s) {
   }
   hand_out(s);
   if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire)) {
+    if (s->stack_cached) /* pinned ones that ran here since refilled it */
+      beam__stack_release_cache(s);
     uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
     uint64_t soon = beam__rt_now_ms() + 10; /* limbo waits for others */
     beam__sched_park_benched(s, s->limbo_head && soon < wake ? soon : wake);
@@ -110,8 +116,10 @@ static bool unbench_one(void) {
   unsigned live = beam__sched_live();
   for (unsigned i = beam__rt.nsched; i < live; i++) {
     beam__sched_t *s = beam__rt.sched[i];
+    /* Not one that is running (or stuck in) a pinned process. */
     if (s->thread_started &&
-        atomic_load_explicit(&s->benched, memory_order_acquire)) {
+        atomic_load_explicit(&s->benched, memory_order_acquire) &&
+        !(atomic_load_explicit(&s->slice_seq, memory_order_relaxed) & 1)) {
       /* Counted before it can run, so it does not bench itself at once. */
       atomic_fetch_add_explicit(&beam__rt.nspare_active, 1,
                                 memory_order_seq_cst);
@@ -123,11 +131,14 @@ static bool unbench_one(void) {
   return false;
 }
 
+/* [sysmon] After a failed pthread_create, when to try again. */
+static uint64_t retry_ms;
+
 bool beam__spare_start(void) {
   if (unbench_one())
     return true;
   unsigned live = beam__sched_live();
-  if (live >= beam__rt.maxsched)
+  if (live >= beam__rt.maxsched || beam__rt_now_ms() < retry_ms)
     return false;
   beam__sched_t *s = beam__rt.sched[live];
   if (!s && !(s = beam__rt.sched[live] = beam__sched_new(live)))
@@ -141,6 +152,7 @@ bool beam__spare_start(void) {
     atomic_store_explicit(&beam__rt.nlive, live, memory_order_seq_cst);
     atomic_fetch_sub_explicit(&beam__rt.nspare_active, 1,
                               memory_order_seq_cst);
+    retry_ms = beam__rt_now_ms() + BEAM__STUCK_MS;
     return false;
   }
   s->thread_started = true;

@@ -102,9 +102,9 @@ static bool look(int64_t now) {
   atomic_store_explicit(&beam__rt.nstuck, stuck, memory_order_relaxed);
   atomic_store_explicit(&beam__rt.nstuck_active, stuck_active,
                         memory_order_relaxed);
-  unsigned active = beam__rt.nsched + atomic_load_explicit(
-                                          &beam__rt.nspare_active,
-                                          memory_order_relaxed);
+  unsigned active = beam__rt.nsched - beam__rt.nsched_down +
+                    atomic_load_explicit(&beam__rt.nspare_active,
+                                         memory_order_relaxed);
   if (stuck_active >= active) {
     if (work_waiting(stuck_has_work))
       beam__spare_start(); /* one per look: it has STUCK_MS to prove itself */

@@ -219,6 +219,50 @@ BEAM_TEST_T(spare_benched_keeps_its_timers_and_pinned_processes, 30) {
   ASSERT_OK(beam_run(leftovers_main, beam_nil(), &cfg));
 }
 
+/* A pinned process on a benched spare wakes another and then loops in C:
+** the woken one lands in the spare's ring, and must not wait for the loop
+** (found in review: on one scheduler it waited the whole 300 ms). */
+static void pinned_cruncher(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t from;
+  while (beam_receive(BEAM_INFINITY, "{go, F}", &from, "stop", NULL) == 0) {
+    beam_send(from, beam_atom("hi"));
+    int64_t until = now_us() + 300 * 1000;
+    while (now_us() < until)
+      ;
+  }
+}
+
+static int64_t woken_after_ms;
+
+static void pinned_waker_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t h, pin;
+  atomic_store(&stop_hogs, 0);
+  ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
+  beam_sleep(30); /* the hog holds the scheduler; a spare runs us now */
+  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_PINNED};
+  ASSERT_OK(beam_spawn_opt(pinned_cruncher, beam_nil(), &o, &pin));
+  atomic_store(&stop_hogs, 1);
+  wait_benched();
+  beam_sleep(50);
+  int64_t t0 = now_us();
+  ASSERT_OK(beam_send(pin, beam_tuple(2, beam_atom("go"), beam_self())));
+  ASSERT_OK(beam_receive(5000, "hi", NULL));
+  woken_after_ms = (now_us() - t0) / 1000;
+  TLOG("woken by a pinned process on a benched spare that then loops: "
+       "%" PRId64 " ms", woken_after_ms);
+  beam_sleep(400);
+  ASSERT_OK(beam_send(pin, beam_atom("stop")));
+}
+
+BEAM_TEST_T(spare_benched_spares_pinned_process_wakes_others_promptly, 30) {
+  beam_config_t cfg = {.schedulers = 1};
+  ASSERT_OK(beam_run(pinned_waker_main, beam_nil(), &cfg));
+  ASSERT_LT(woken_after_ms, 250); /* not the whole 300 ms loop */
+}
+
 /* Benched spares are woken again: a second crowd reuses the threads. */
 static void twice_main(beam_term_t arg) {
   (void) arg;
