@@ -57,7 +57,8 @@ typedef struct bench_result {
 /* Runs the workload once. */
 typedef void (*bench_fn_t)(const bench_opts_t *o, bench_result_t *r);
 
-/* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c, fairness.c) ---- */
+/* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c, fairness.c,
+** hiccup.c) ---- */
 
 void bench_spawn_idle(const bench_opts_t *o, bench_result_t *r);
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r);
@@ -69,6 +70,7 @@ void bench_selective(const bench_opts_t *o, bench_result_t *r);
 void bench_timers(const bench_opts_t *o, bench_result_t *r);
 void bench_bigmsg(const bench_opts_t *o, bench_result_t *r);
 void bench_fairness(const bench_opts_t *o, bench_result_t *r);
+void bench_hiccup(const bench_opts_t *o, bench_result_t *r); /* no runtime */
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
 

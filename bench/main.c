@@ -71,6 +71,8 @@ static const workload_t workloads[] = {
      "a 1 KiB binary or 100-int list sent N times: msg_ns, small_ns"},
     {"fairness", bench_fairness, OPT_HOGS | OPT_YIELD_CHECK, {.hogs = 4},
      "ping-pong round trips beside H spinning hogs: worst_ms, p99_ms"},
+    {"hiccup", bench_hiccup, 0, {0},
+     "K plain threads spin 2 s: the machine's worst stall, worst_ms"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
