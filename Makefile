@@ -127,8 +127,9 @@ $(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
 
 bench: $(B)/cbeam-bench
 
-# The summary line is the sum over the unit runner and the examples.
-test: $(B)/tests/unit $(EX_BIN)
+# The summary line is the sum over the unit runner and the examples. The
+# benchmark driver is built too, so that it cannot rot between comparisons.
+test: $(B)/tests/unit $(EX_BIN) $(B)/cbeam-bench
 	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) sh tests/run-all.sh
 
 demo: $(EX_BIN)
