@@ -75,11 +75,12 @@ void beam__runq_push(beam__sched_t *s, beam__proc_t *p) {
   }
 }
 
-void beam__runq_push_next(beam__sched_t *s, beam__proc_t *p) {
+bool beam__runq_push_next(beam__sched_t *s, beam__proc_t *p) {
   beam__proc_t *old =
       atomic_exchange_explicit(&s->runq.runnext, p, memory_order_acq_rel);
   if (old)
     beam__runq_push(s, old);
+  return old != NULL;
 }
 
 beam__proc_t *beam__runq_get(beam__sched_t *s) {

@@ -91,7 +91,14 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
   } else if (s == NULL) {
     beam__gq_push(p);
   } else if (next) {
-    beam__runq_push_next(s, p);
+    /* A process woken by the running one, and nothing else new: this
+    ** scheduler runs it as soon as the waker blocks or yields. Waking an
+    ** idle scheduler for it would only have that one steal it and split a
+    ** request/reply pair across cores (each message then a cross-core
+    ** wakeup: ring hops 4x slower on 2 schedulers). If the waker instead
+    ** stays in C, sysmon sees the queued work after 10 ms and wakes one. */
+    if (!beam__runq_push_next(s, p))
+      return;
   } else {
     beam__runq_push(s, p);
   }

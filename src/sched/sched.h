@@ -156,7 +156,8 @@ void *beam__sched_thread_main(void *arg);
 
 /* Run queues (runq.c). [owner] unless said. */
 void beam__runq_push(beam__sched_t *s, beam__proc_t *p);
-void beam__runq_push_next(beam__sched_t *s, beam__proc_t *p);
+/* Returns true if it displaced an earlier runnext into the ring. */
+bool beam__runq_push_next(beam__sched_t *s, beam__proc_t *p);
 beam__proc_t *beam__runq_get(beam__sched_t *s);
 /* [any] Take about half of 'victim''s queue into 's'; returns one to run. */
 beam__proc_t *beam__runq_steal(beam__sched_t *s, beam__sched_t *victim,
