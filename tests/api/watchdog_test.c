@@ -81,3 +81,45 @@ BEAM_TEST_T(watchdog_a_hog_does_not_hold_its_schedulers_timers, 30) {
   beam_config_t cfg = {.schedulers = 2};
   ASSERT_OK(beam_run(watchdog_main, beam_nil(), &cfg));
 }
+
+/* A process woken into its waker's 'runnext' wakes no idle scheduler
+** (sched.c: the waker's scheduler runs it next). If the waker then stays
+** in C instead of blocking, the woken one must not wait for the whole
+** loop: sysmon sees the queued process and another scheduler takes it. */
+static _Atomic int64_t woken_at_ms, sent_at_ms;
+
+static void woken(beam_term_t arg) {
+  (void) arg;
+  ASSERT_OK(beam_receive(5000, "go", NULL));
+  atomic_store(&woken_at_ms, now_ms());
+}
+
+static void waker_then_loop(beam_term_t target) {
+  ASSERT_OK(beam_receive(5000, "start", NULL));
+  atomic_store(&sent_at_ms, now_ms());
+  ASSERT_OK(beam_send(target, beam_atom("go")));
+  int64_t until = now_ms() + 300;
+  while (now_ms() < until) /* no runtime call */
+    ;
+}
+
+static void runnext_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t w, k;
+  ASSERT_OK(beam_spawn(woken, beam_nil(), &w));
+  ASSERT_OK(beam_spawn(waker_then_loop, w, &k));
+  beam_sleep(20); /* both wait in receive; the other scheduler parks */
+  ASSERT(beam_is_ref(beam_monitor(w)));
+  ASSERT_OK(beam_send(k, beam_atom("start")));
+  ASSERT_OK(beam_receive(5000, "{'DOWN', _, process, _, normal}", NULL));
+  int64_t waited = atomic_load(&woken_at_ms) - atomic_load(&sent_at_ms);
+  TLOG("woken by a process that then loops 300 ms in C: ran after %" PRId64
+       " ms",
+       waited);
+  ASSERT_LT(waited, 200);
+}
+
+BEAM_TEST_T(watchdog_a_process_woken_by_a_looping_waker_runs_elsewhere, 30) {
+  beam_config_t cfg = {.schedulers = 2};
+  ASSERT_OK(beam_run(runnext_main, beam_nil(), &cfg));
+}
