@@ -96,8 +96,9 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
     ** idle scheduler for it would only have that one steal it and split a
     ** request/reply pair across cores (each message then a cross-core
     ** wakeup: ring hops 4x slower on 2 schedulers). If the waker instead
-    ** stays in C, sysmon sees the queued work after 10 ms and wakes one. */
-    if (!beam__runq_push_next(s, p))
+    ** stays in C, sysmon sees the queued work after 10 ms and wakes one.
+    ** A spare may be benched, running only a pinned process: it wakes. */
+    if (!beam__runq_push_next(s, p) && !s->spare)
       return;
   } else {
     beam__runq_push(s, p);
