@@ -222,7 +222,9 @@ void beam__proc_timer_cancel(beam__proc_t *p);
 ** stuck; benched again when two are healthy. */
 #define BEAM__SPARE_DEFAULT 8
 bool beam__spare_start(void);            /* [sysmon] */
-bool beam__spare_should_bench(void);     /* [spare] */
+/* Schedulers and spares at work and not stuck (sysmon's last look). */
+unsigned beam__sched_healthy(void);
+bool beam__spare_should_bench(void);     /* [spare] healthy >= 2 */
 /* [spare] If not needed: hand out its work and park once; true if it is
 ** still benched (the loop then runs only its pinned processes). */
 bool beam__spare_benched(beam__sched_t *s);

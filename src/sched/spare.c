@@ -49,9 +49,14 @@
 */
 #include "sched.h"
 
-static unsigned healthy(void) {
+/* Normal schedulers whose thread runs. */
+static unsigned threads_up(void) {
+  return beam__rt.nsched - beam__rt.nsched_down;
+}
+
+unsigned beam__sched_healthy(void) {
   unsigned active =
-      beam__rt.nsched - beam__rt.nsched_down +
+      threads_up() +
       atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
   unsigned stuck =
       atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
@@ -59,7 +64,7 @@ static unsigned healthy(void) {
 }
 
 bool beam__spare_should_bench(void) {
-  return healthy() >= 2;
+  return beam__sched_healthy() >= 2;
 }
 
 static bool try_bench(beam__sched_t *s) {
@@ -68,7 +73,7 @@ static bool try_bench(beam__sched_t *s) {
   do {
     unsigned stuck =
         atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
-    if (k == 0 || beam__rt.nsched - beam__rt.nsched_down + k < stuck + 2)
+    if (k == 0 || threads_up() + k < stuck + 2)
       return false;
   } while (!atomic_compare_exchange_weak_explicit(
       &beam__rt.nspare_active, &k, k - 1, memory_order_seq_cst,
@@ -95,14 +100,12 @@ static void hand_out(beam__sched_t *s) {
 }
 
 bool beam__spare_benched(beam__sched_t *s) {
-  if (!atomic_load_explicit(&s->benched, memory_order_acquire)) {
-    if (BEAM_LIKELY(!beam__spare_should_bench()) || !try_bench(s))
-      return false;
-    beam__stack_release_cache(s);
-  }
+  if (!atomic_load_explicit(&s->benched, memory_order_acquire) &&
+      (BEAM_LIKELY(!beam__spare_should_bench()) || !try_bench(s)))
+    return false;
   hand_out(s);
   if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire)) {
-    if (s->stack_cached) /* pinned ones that ran here since refilled it */
+    if (s->stack_cached) /* warm stacks are of no use to a sleeper */
       beam__stack_release_cache(s);
     uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
     uint64_t soon = beam__rt_now_ms() + 10; /* limbo waits for others */

@@ -102,10 +102,8 @@ static bool look(int64_t now) {
   atomic_store_explicit(&beam__rt.nstuck, stuck, memory_order_relaxed);
   atomic_store_explicit(&beam__rt.nstuck_active, stuck_active,
                         memory_order_relaxed);
-  unsigned active = beam__rt.nsched - beam__rt.nsched_down +
-                    atomic_load_explicit(&beam__rt.nspare_active,
-                                         memory_order_relaxed);
-  if (stuck_active >= active) {
+  unsigned healthy = beam__sched_healthy();
+  if (healthy == 0) {
     if (work_waiting(stuck_has_work))
       beam__spare_start(); /* one per look: it has STUCK_MS to prove itself */
     return busy;
@@ -114,7 +112,8 @@ static bool look(int64_t now) {
     beam__fence_seq_cst();
     beam__sched_wakep();
   }
-  if (active > beam__rt.nsched && active - stuck_active >= 2)
+  if (healthy >= 2 &&
+      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed))
     nudge_spares(live); /* an idle one must look again, and bench itself */
   return busy;
 }

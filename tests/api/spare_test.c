@@ -128,13 +128,18 @@ static void busy_400ms(beam_term_t arg) {
     ;
 }
 
-static void one_sched_main(beam_term_t arg) {
-  (void) arg;
+/* [proc] Start a 400 ms loop, then time a 10 ms sleep into 'slept_ms'. */
+static void sleep_behind_a_loop(void) {
   beam_pid_t b;
   ASSERT_OK(beam_spawn(busy_400ms, beam_nil(), &b));
   int64_t t0 = now_us();
   beam_sleep(10);
   slept_ms = (now_us() - t0) / 1000;
+}
+
+static void one_sched_main(beam_term_t arg) {
+  (void) arg;
+  sleep_behind_a_loop();
   /* Our sleep's timer was in the stuck scheduler's wheel; a spare fired
   ** it and runs us. */
   ASSERT_EQ(beam_spare_scheduler_count(), 1u);
@@ -151,11 +156,7 @@ BEAM_TEST_T(spare_one_scheduler_sleep_behind_a_loop, 30) {
 
 static void no_spares_main(beam_term_t arg) {
   (void) arg;
-  beam_pid_t b;
-  ASSERT_OK(beam_spawn(busy_400ms, beam_nil(), &b));
-  int64_t t0 = now_us();
-  beam_sleep(10);
-  slept_ms = (now_us() - t0) / 1000;
+  sleep_behind_a_loop();
   ASSERT_EQ(beam_spare_scheduler_count(), 0u);
 }
 
@@ -167,6 +168,15 @@ BEAM_TEST_T(spare_none_when_disabled, 30) {
 }
 
 /* ---- What a benched spare leaves behind ---- */
+
+/* [proc] On one scheduler: a hog takes it, and a spare runs the caller. */
+static void move_onto_a_spare(void) {
+  beam_pid_t h;
+  atomic_store(&stop_hogs, 0);
+  ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
+  beam_sleep(30); /* our timer is in the stuck wheel: a spare fires it */
+  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+}
 
 /* Runs on the spare (its scheduler is the only healthy one): arms a 300 ms
 ** receive timeout, in the spare's wheel, then reports. */
@@ -186,11 +196,8 @@ static void echo_pinned(beam_term_t arg) {
 
 static void leftovers_main(beam_term_t arg) {
   (void) arg;
-  beam_pid_t h, w, pin;
-  atomic_store(&stop_hogs, 0);
-  ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
-  beam_sleep(30); /* the hog holds the scheduler; a spare runs us now */
-  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+  beam_pid_t w, pin;
+  move_onto_a_spare();
   ASSERT_OK(beam_spawn(timeout_waiter, beam_self(), &w));
   beam_spawn_opts_t o = {.flags = BEAM_SPAWN_PINNED};
   ASSERT_OK(beam_spawn_opt(echo_pinned, beam_nil(), &o, &pin));
@@ -237,11 +244,8 @@ static int64_t woken_after_ms;
 
 static void pinned_waker_main(beam_term_t arg) {
   (void) arg;
-  beam_pid_t h, pin;
-  atomic_store(&stop_hogs, 0);
-  ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
-  beam_sleep(30); /* the hog holds the scheduler; a spare runs us now */
-  ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+  beam_pid_t pin;
+  move_onto_a_spare();
   beam_spawn_opts_t o = {.flags = BEAM_SPAWN_PINNED};
   ASSERT_OK(beam_spawn_opt(pinned_cruncher, beam_nil(), &o, &pin));
   atomic_store(&stop_hogs, 1);
@@ -267,11 +271,7 @@ BEAM_TEST_T(spare_benched_spares_pinned_process_wakes_others_promptly, 30) {
 static void twice_main(beam_term_t arg) {
   (void) arg;
   for (int round = 0; round < 2; round++) {
-    beam_pid_t h;
-    atomic_store(&stop_hogs, 0);
-    ASSERT_OK(beam_spawn(hog, beam_int(0), &h));
-    beam_sleep(30);
-    ASSERT_EQ(beam_spare_scheduler_count(), 1u);
+    move_onto_a_spare();
     atomic_store(&stop_hogs, 1);
     wait_benched();
   }
