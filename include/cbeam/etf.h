@@ -53,10 +53,12 @@ enum beam_etf_flags {
 };
 
 /* Default decode nesting limit: terms nested deeper than this (counting
-** containers that still have elements to come) are refused, because
-** cbeam's copy, compare and print recurse on such nesting, and a process
-** stack is 64 KiB. */
-#define BEAM_ETF_MAX_DEPTH 256
+** containers that still have elements to come: the last element of a
+** tuple and a list's tail add nothing) are refused. No walk in cbeam
+** recurses on nesting, so this only bounds the decoder's own frames (40
+** bytes each, at most one per input byte); lower it to refuse deep input
+** early. */
+#define BEAM_ETF_MAX_DEPTH ((size_t) 1 << 20)
 /* Default limit on the inflated size of compressed input, in bytes. */
 #define BEAM_ETF_MAX_INFLATE ((size_t) 256 << 20)
 

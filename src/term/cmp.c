@@ -36,11 +36,12 @@
 ** maps and the registry hash binaries. A Debian library (xxhash) would be a
 ** new dependency for ~40 lines of code.
 **
-** Recursion follows the last element of tuples, maps and lists by
-** iteration; stack depth grows only with nesting elsewhere. Nothing here
-** allocates. [any]
+** No recursion (walk.h): pending pairs (compare) and terms (hash) wait in
+** an explicit stack, so a term nested a million deep costs heap, not C
+** stack; ordinary terms (under 32 levels) allocate nothing. [any]
 */
 #include "term.h"
+#include "walk.h"
 
 #include <math.h>
 
@@ -217,77 +218,109 @@ static int cmp_refs(beam_term_t a, beam_term_t b) {
   return 0;
 }
 
-static int cmp(beam_term_t a, beam_term_t b, int exact) {
-  for (;;) {
-    if (a.raw == b.raw)
-      return 0;
-    int ra = rank(a), rb = rank(b);
-    if (ra != rb)
-      return ra < rb ? -1 : 1;
-    switch (ra) {
-    case R_ERROR:
-    case R_NIL:
-      return cmp_u64(a.raw, b.raw);
-    case R_NUMBER:
-      return cmp_numbers(a, b, exact);
-    case R_ATOM:
-      return cmp_atoms(a, b);
-    case R_REF:
-      return cmp_refs(a, b);
-    case R_PID:
-      return cmp_pids(a, b);
-    case R_BINARY:
-      return cmp_bytes(a, b);
-    case R_LIST: {
-      const uint64_t *p = beam__list_ptr(a), *q = beam__list_ptr(b);
-      int c = cmp(beam__mk(p[0]), beam__mk(q[0]), exact);
-      if (c != 0)
-        return c;
-      a = beam__mk(p[1]);
-      b = beam__mk(q[1]);
-      continue;
-    }
-    case R_TUPLE: {
-      const uint64_t *p = beam__box_ptr(a), *q = beam__box_ptr(b);
-      size_t n = (size_t) BEAM__HDR_SIZE(p[0]), m = (size_t) BEAM__HDR_SIZE(q[0]);
-      if (n != m)
-        return n < m ? -1 : 1;
-      if (n == 0)
-        return 0;
-      for (size_t i = 1; i < n; i++) {
-        int c = cmp(beam__mk(p[i]), beam__mk(q[i]), exact);
-        if (c != 0)
-          return c;
-      }
-      a = beam__mk(p[n]);
-      b = beam__mk(q[n]);
-      continue;
-    }
-    case R_MAP: {
-      const uint64_t *p = beam__box_ptr(a), *q = beam__box_ptr(b);
-      size_t n = (size_t) BEAM__HDR_SIZE(p[0]), m = (size_t) BEAM__HDR_SIZE(q[0]);
-      if (n != m)
-        return n < m ? -1 : 1;
-      if (n == 0)
-        return 0;
-      for (size_t i = 1; i <= n; i++) { /* keys: always map-key order */
-        int c = cmp(beam__mk(p[i]), beam__mk(q[i]), 1);
-        if (c != 0)
-          return c;
-      }
-      for (size_t i = n + 1; i < 2 * n; i++) {
-        int c = cmp(beam__mk(p[i]), beam__mk(q[i]), exact);
-        if (c != 0)
-          return c;
-      }
-      a = beam__mk(p[2 * n]);
-      b = beam__mk(q[2 * n]);
-      continue;
-    }
-    default:
-      return cmp_u64(a.raw, b.raw);
-    }
+/* Pending pairs of a comparison: 'n' elements from 'p' and 'q', compared
+** in map-key order when 'exact'. */
+typedef struct pairs {
+  const uint64_t *p, *q;
+  size_t n;
+  int exact;
+} pairs_t;
+BEAM__WALK_STACK(pairstack, pairs_t)
+
+/* Non-container terms of the same rank (or containers whose words are
+** equal: not reached). */
+static int cmp_leaf(int r, beam_term_t a, beam_term_t b, int exact) {
+  switch (r) {
+  case R_NUMBER:
+    return cmp_numbers(a, b, exact);
+  case R_ATOM:
+    return cmp_atoms(a, b);
+  case R_REF:
+    return cmp_refs(a, b);
+  case R_PID:
+    return cmp_pids(a, b);
+  case R_BINARY:
+    return cmp_bytes(a, b);
+  default: /* errors, nil, and words no type names */
+    return cmp_u64(a.raw, b.raw);
   }
+}
+
+/* Containers: 0 and their elements pushed (the first pair in '*a', '*b')
+** when the shapes agree, else the answer. Lists push only their tails. */
+static int cmp_open(pairstack_t *s, int r, beam_term_t *a, beam_term_t *b,
+                    int *exact) {
+  const uint64_t *p, *q;
+  if (r == R_LIST) {
+    p = beam__list_ptr(*a), q = beam__list_ptr(*b);
+    *pairstack_push_nofail(s) = (pairs_t){p + 1, q + 1, 1, *exact};
+    *a = beam__mk(p[0]);
+    *b = beam__mk(q[0]);
+    return 0;
+  }
+  p = beam__box_ptr(*a), q = beam__box_ptr(*b);
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]), m = (size_t) BEAM__HDR_SIZE(q[0]);
+  if (n != m)
+    return n < m ? -1 : 1;
+  if (n == 0)
+    return 2; /* equal, nothing inside */
+  if (r == R_MAP) { /* keys first, always in map-key order; then values */
+    *pairstack_push_nofail(s) = (pairs_t){p + 1 + n, q + 1 + n, n, *exact};
+    if (n > 1)
+      *pairstack_push_nofail(s) = (pairs_t){p + 2, q + 2, n - 1, 1};
+    *exact = 1;
+  } else if (n > 1) {
+    *pairstack_push_nofail(s) = (pairs_t){p + 2, q + 2, n - 1, *exact};
+  }
+  *a = beam__mk(p[1]);
+  *b = beam__mk(q[1]);
+  return 0;
+}
+
+/* The next pair that differs in its words, or 0 when the walk is over. */
+static int cmp_next(pairstack_t *s, beam_term_t *a, beam_term_t *b,
+                    int *exact) {
+  while (s->sp > 0) {
+    pairs_t *top = &s->f[s->sp - 1];
+    *a = beam__mk(*top->p++);
+    *b = beam__mk(*top->q++);
+    *exact = top->exact;
+    if (--top->n == 0)
+      s->sp--;
+    if (a->raw != b->raw)
+      return 1;
+  }
+  return 0;
+}
+
+static int cmp(beam_term_t a, beam_term_t b, int exact) {
+  if (a.raw == b.raw)
+    return 0;
+  pairstack_t s;
+  pairstack_init(&s);
+  int c = 0;
+  for (;;) {
+    int ra = rank(a), rb = rank(b);
+    if (ra != rb) {
+      c = ra < rb ? -1 : 1;
+      break;
+    }
+    if (ra == R_LIST || ra == R_TUPLE || ra == R_MAP) {
+      c = cmp_open(&s, ra, &a, &b, &exact);
+      if (c == 2)
+        c = 0;
+      else if (c != 0)
+        break;
+      else if (a.raw != b.raw)
+        continue;
+    } else if ((c = cmp_leaf(ra, a, b, exact)) != 0) {
+      break;
+    }
+    if (!cmp_next(&s, &a, &b, &exact))
+      break;
+  }
+  pairstack_fini(&s);
+  return c;
 }
 
 int beam_compare(beam_term_t a, beam_term_t b) {
@@ -351,58 +384,84 @@ static uint64_t step(uint64_t h, uint64_t x) {
   return h;
 }
 
-static uint64_t hash(beam_term_t t, uint64_t h) {
-  for (;;) {
-    if (beam__is_immediate(t) || t.raw == 0)
-      return step(h, fmix64(t.raw));
-    if (beam__tag(t) == BEAM__TAG_LIST) {
-      const uint64_t *c = beam__list_ptr(t);
-      h = hash(beam__mk(c[0]), step(h, 0x4c));
-      t = beam__mk(c[1]);
-      continue;
-    }
-    const uint64_t *p = beam__box_ptr(t);
-    size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-    switch (BEAM__HDR_SUB(p[0])) {
-    case BEAM__SUB_TUPLE:
-    case BEAM__SUB_MAP: {
-      size_t last = BEAM__HDR_SUB(p[0]) == BEAM__SUB_MAP ? 2 * n : n;
-      h = step(h, fmix64(p[0]));
-      if (last == 0)
-        return h;
-      for (size_t i = 1; i < last; i++)
-        h = hash(beam__mk(p[i]), h);
-      t = beam__mk(p[last]);
-      continue;
-    }
-    case BEAM__SUB_FLOAT:
-      return step(h, fmix64(p[1] ^ UINT64_C(0xf10a7)));
-    case BEAM__SUB_BIGINT:
-      return step(h, beam__hash_bytes(p + 1, (n + 1) * 8, 0xb16));
-    case BEAM__SUB_HEAPBIN:
-    case BEAM__SUB_REFBIN: {
-      size_t len;
-      const void *d = beam_binary_data(t, &len);
-      return step(h, beam__hash_bytes(d, len, 0xb1));
-    }
-    case BEAM__SUB_REF: {
-      /* Through the view: a local ref equals an extended one with the same
-      ** words plus trailing zero words. */
-      beam__ref_view_t v;
-      beam__ref_view(t, &v);
-      uint64_t x = step(fmix64(v.node.raw), v.creation);
-      for (unsigned i = 0; i < ref_len(&v); i++)
-        x = step(x, v.w[i]);
-      return step(h, fmix64(x));
-    }
-    case BEAM__SUB_EXTPID:
-      return step(h, beam__hash_bytes(p + 1, 4 * 8, 0x91d));
-    default:
-      return step(h, fmix64(t.raw));
-    }
+/* Pending terms of a hash walk: 'n' from 'p'. */
+typedef struct terms {
+  const uint64_t *p;
+  size_t n;
+} terms_t;
+BEAM__WALK_STACK(termstack, terms_t)
+
+/* A term that holds no others. */
+static uint64_t hash_leaf(beam_term_t t, const uint64_t *p, uint64_t h) {
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
+  switch (BEAM__HDR_SUB(p[0])) {
+  case BEAM__SUB_FLOAT:
+    return step(h, fmix64(p[1] ^ UINT64_C(0xf10a7)));
+  case BEAM__SUB_BIGINT:
+    return step(h, beam__hash_bytes(p + 1, (n + 1) * 8, 0xb16));
+  case BEAM__SUB_HEAPBIN:
+  case BEAM__SUB_REFBIN: {
+    size_t len;
+    const void *d = beam_binary_data(t, &len);
+    return step(h, beam__hash_bytes(d, len, 0xb1));
+  }
+  case BEAM__SUB_REF: {
+    /* Through the view: a local ref equals an extended one with the same
+    ** words plus trailing zero words. */
+    beam__ref_view_t v;
+    beam__ref_view(t, &v);
+    uint64_t x = step(fmix64(v.node.raw), v.creation);
+    for (unsigned i = 0; i < ref_len(&v); i++)
+      x = step(x, v.w[i]);
+    return step(h, fmix64(x));
+  }
+  case BEAM__SUB_EXTPID:
+    return step(h, beam__hash_bytes(p + 1, 4 * 8, 0x91d));
+  default:
+    return step(h, fmix64(t.raw));
   }
 }
 
+/* Pre-order, as a recursive walk would go: a list cell mixes a marker,
+** then its head, then its tail; a tuple or map its header, then its
+** elements in order. */
+static uint64_t hash(beam_term_t t) {
+  termstack_t s;
+  termstack_init(&s);
+  uint64_t h = 0;
+  for (;;) {
+    if (beam__is_immediate(t) || t.raw == 0) {
+      h = step(h, fmix64(t.raw));
+    } else if (beam__tag(t) == BEAM__TAG_LIST) {
+      const uint64_t *c = beam__list_ptr(t);
+      h = step(h, 0x4c);
+      *termstack_push_nofail(&s) = (terms_t){c + 1, 1};
+      t = beam__mk(c[0]);
+      continue;
+    } else {
+      const uint64_t *p = beam__box_ptr(t);
+      unsigned sub = BEAM__HDR_SUB(p[0]);
+      if (sub == BEAM__SUB_TUPLE || sub == BEAM__SUB_MAP) {
+        size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
+        size_t elems = sub == BEAM__SUB_MAP ? 2 * n : n;
+        h = step(h, fmix64(p[0]));
+        if (elems > 0)
+          *termstack_push_nofail(&s) = (terms_t){p + 1, elems};
+      } else {
+        h = hash_leaf(t, p, h);
+      }
+    }
+    if (s.sp == 0)
+      break;
+    terms_t *top = &s.f[s.sp - 1];
+    t = beam__mk(*top->p++);
+    if (--top->n == 0)
+      s.sp--;
+  }
+  termstack_fini(&s);
+  return h;
+}
+
 uint64_t beam_hash(beam_term_t t) {
-  return fmix64(hash(t, 0));
+  return fmix64(hash(t));
 }

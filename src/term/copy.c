@@ -15,134 +15,193 @@
 ** bytes (beam__bin_ref); they are linked on the block's 'offheap' list so
 ** beam__msg_free, or the adopting heap's release/fini, can drop them.
 **
-** Recursion: lists and the last element of a tuple or map are followed by
-** iteration, so long lists and right-nested tuples cost no stack; depth
-** grows only with nesting through heads and non-last elements.
+** No recursion (walk.h): both passes keep their pending spans in an
+** explicit stack, so any nesting costs a few heap words a level and no C
+** stack. The copy is made object by object, each first copied word for
+** word and then its element slots fixed up in place, so the pending work
+** is just (slot, count) spans inside the new block. A list with immediate
+** heads (a string, a list of integers) is copied without touching the
+** stack at all.
 **
 ** Threading: the block belongs to the caller until it is handed to a
 ** mailbox; the source term is only read.
 */
 #include "heap.h"
+#include "walk.h"
 
 BEAM_STATIC_ASSERT(sizeof(beam__msg_t) % 8 == 0,
                    "message header keeps the payload 8-aligned");
 
-static size_t words_of(beam_term_t t) {
-  size_t w = 0;
-  for (;;) {
-    switch (beam__tag(t)) {
-    case BEAM__TAG_LIST: {
-      uint64_t *c = beam__list_ptr(t);
-      w += 2 + words_of(beam__mk(c[0]));
-      t = beam__mk(c[1]);
-      continue;
-    }
-    case BEAM__TAG_BOXED:
-      break;
-    default:
+/* Pending words of a walk: 'n' terms from 'p' still to visit. */
+typedef struct span {
+  uint64_t *p;
+  size_t n;
+} span_t;
+BEAM__WALK_STACK(spans, span_t)
+
+/* The next non-immediate word of the pending spans, or NULL when the walk
+** is over. Every span on the stack has n >= 1; one is popped as its last
+** word is handed out (walk.h). */
+static uint64_t *next_word(spans_t *s) {
+  while (s->sp > 0) {
+    span_t *top = &s->f[s->sp - 1];
+    uint64_t *w = top->p++;
+    if (--top->n == 0)
+      s->sp--;
+    if (!beam__is_immediate(beam__mk(*w)))
       return w;
-    }
-    uint64_t *p = beam__box_ptr(t);
-    size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-    switch (BEAM__HDR_SUB(p[0])) {
-    case BEAM__SUB_TUPLE:
-      w += 1 + n;
-      if (n == 0)
-        return w;
-      for (size_t i = 1; i < n; i++)
-        w += words_of(beam__mk(p[i]));
-      t = beam__mk(p[n]);
-      continue;
-    case BEAM__SUB_MAP:
-      w += 1 + 2 * n;
-      if (n == 0)
-        return w;
-      for (size_t i = 1; i < 2 * n; i++)
-        w += words_of(beam__mk(p[i]));
-      t = beam__mk(p[2 * n]);
-      continue;
-    case BEAM__SUB_FLOAT:
-      return w + 2;
-    case BEAM__SUB_BIGINT:
-      return w + 2 + n;
-    case BEAM__SUB_HEAPBIN:
-      return w + 1 + (n + 7) / 8;
-    case BEAM__SUB_REFBIN:
-      return w + 4;
-    case BEAM__SUB_REF:
-      return w + beam__ref_box_words(p[0]);
-    case BEAM__SUB_EXTPID:
-      return w + 5;
-    default:
-      BEAM_PANIC("copy: bad header %#llx", (unsigned long long) p[0]);
-    }
+  }
+  return NULL;
+}
+
+/* Words of a boxed object's own block (header included), and in '*elems'
+** how many of them after the header are terms to follow. */
+static size_t box_words(const uint64_t *p, size_t *elems) {
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
+  *elems = 0;
+  switch (BEAM__HDR_SUB(p[0])) {
+  case BEAM__SUB_TUPLE:
+    *elems = n;
+    return 1 + n;
+  case BEAM__SUB_MAP:
+    *elems = 2 * n;
+    return 1 + 2 * n;
+  case BEAM__SUB_FLOAT:
+    return 2;
+  case BEAM__SUB_BIGINT:
+    return 2 + n;
+  case BEAM__SUB_HEAPBIN:
+    return 1 + (n + 7) / 8;
+  case BEAM__SUB_REFBIN:
+    return 4;
+  case BEAM__SUB_REF:
+    return beam__ref_box_words(p[0]);
+  case BEAM__SUB_EXTPID:
+    return 5;
+  default:
+    BEAM_PANIC("copy: bad header %#llx", (unsigned long long) p[0]);
   }
 }
 
-/* Copy 't' to '*hpp' (advancing it); REFBINs go on 'm''s offheap list. */
-static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m) {
-  uint64_t result;
-  uint64_t *dst = &result;
+/* Words a flattened copy of non-immediate 't' needs; SIZE_MAX when out of
+** memory for the walk. Lists are followed head first with the tail saved,
+** so depth grows only with nesting through heads. */
+static size_t words_of(beam_term_t t) {
+  spans_t s;
+  spans_init(&s);
+  size_t w = 0;
+  uint64_t word = t.raw, *next;
   for (;;) {
-    uint64_t tag = beam__tag(t);
-    if (tag == BEAM__TAG_LIST) {
-      uint64_t *src = beam__list_ptr(t), *cell = *hpp;
-      *hpp += 2;
-      *dst = (uint64_t) (uintptr_t) cell | BEAM__TAG_LIST;
-      cell[0] = copy(beam__mk(src[0]), hpp, m);
-      dst = &cell[1];
-      t = beam__mk(src[1]);
-      continue;
+    if (beam__tag(beam__mk(word)) == BEAM__TAG_LIST) {
+      uint64_t *c = beam__list_ptr(beam__mk(word));
+      while (beam__is_immediate(beam__mk(c[0])) &&
+             beam__tag(beam__mk(c[1])) == BEAM__TAG_LIST) {
+        w += 2; /* a run of immediate heads: no stack */
+        c = beam__list_ptr(beam__mk(c[1]));
+      }
+      w += 2;
+      int head = !beam__is_immediate(beam__mk(c[0]));
+      int tail = !beam__is_immediate(beam__mk(c[1]));
+      if (head && tail) {
+        span_t *f = spans_push(&s);
+        if (f == NULL) {
+          w = SIZE_MAX;
+          break;
+        }
+        *f = (span_t){c + 1, 1};
+      }
+      if (head || tail) {
+        word = head ? c[0] : c[1];
+        continue;
+      }
+    } else {
+      uint64_t *p = beam__box_ptr(beam__mk(word));
+      size_t elems;
+      w += box_words(p, &elems);
+      if (elems > 0) {
+        span_t *f = spans_push(&s);
+        if (f == NULL) {
+          w = SIZE_MAX;
+          break;
+        }
+        *f = (span_t){p + 1, elems};
+      }
     }
-    if (tag != BEAM__TAG_BOXED) {
-      *dst = t.raw;
-      return result;
-    }
-    uint64_t *p = beam__box_ptr(t), *q = *hpp;
-    size_t n = (size_t) BEAM__HDR_SIZE(p[0]), last;
-    *dst = (uint64_t) (uintptr_t) q;
-    switch (BEAM__HDR_SUB(p[0])) {
-    case BEAM__SUB_TUPLE:
-    case BEAM__SUB_MAP:
-      last = BEAM__HDR_SUB(p[0]) == BEAM__SUB_MAP ? 2 * n : n;
-      *hpp += 1 + last;
-      q[0] = p[0];
-      if (last == 0)
-        return result;
-      for (size_t i = 1; i < last; i++)
-        q[i] = copy(beam__mk(p[i]), hpp, m);
-      dst = &q[last];
-      t = beam__mk(p[last]);
-      continue;
-    case BEAM__SUB_REFBIN:
-      memcpy(q, p, 3 * 8);
-      beam__bin_ref((beam__bin_t *) (uintptr_t) p[1]);
-      q[3] = (uint64_t) (uintptr_t) m->offheap;
-      m->offheap = q;
-      *hpp += 4;
-      return result;
-    case BEAM__SUB_FLOAT:
-      n = 2;
+    if ((next = next_word(&s)) == NULL)
       break;
-    case BEAM__SUB_BIGINT:
-      n += 2;
-      break;
-    case BEAM__SUB_HEAPBIN:
-      n = 1 + (n + 7) / 8;
-      break;
-    case BEAM__SUB_REF:
-      n = beam__ref_box_words(p[0]);
-      break;
-    case BEAM__SUB_EXTPID:
-      n = 5;
-      break;
-    default:
-      BEAM_PANIC("copy: bad header %#llx", (unsigned long long) p[0]);
-    }
-    memcpy(q, p, n * 8);
-    *hpp += n;
-    return result;
+    word = *next;
   }
+  spans_fini(&s);
+  return w;
+}
+
+/* Copy non-immediate 't' to '*hpp' (advancing it); REFBINs go on 'm''s
+** offheap list. Each object is first copied word for word, so its element
+** slots still hold source terms; the walk then visits those slots and
+** replaces each non-immediate one by a fresh copy of what it points to.
+** The spans therefore point into the new block, never the source. */
+static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m,
+                     int *err) {
+  spans_t s;
+  spans_init(&s);
+  uint64_t root = t.raw, *slot = &root, *hp = *hpp;
+  for (;;) {
+    beam_term_t src = beam__mk(*slot);
+    if (beam__tag(src) == BEAM__TAG_LIST) {
+      const uint64_t *c = beam__list_ptr(src);
+      uint64_t *cell;
+      for (;;) { /* a run of immediate heads: no stack */
+        cell = hp;
+        hp += 2;
+        cell[0] = c[0];
+        cell[1] = c[1];
+        *slot = (uint64_t) (uintptr_t) cell | BEAM__TAG_LIST;
+        if (!beam__is_immediate(beam__mk(c[0])) ||
+            beam__tag(beam__mk(c[1])) != BEAM__TAG_LIST)
+          break;
+        slot = &cell[1];
+        c = beam__list_ptr(beam__mk(c[1]));
+      }
+      int head = !beam__is_immediate(beam__mk(c[0]));
+      int tail = !beam__is_immediate(beam__mk(c[1]));
+      if (head && tail) {
+        span_t *f = spans_push(&s);
+        if (f == NULL) {
+          *err = BEAM_ENOMEM;
+          break;
+        }
+        *f = (span_t){cell + 1, 1};
+      }
+      if (head || tail) {
+        slot = head ? &cell[0] : &cell[1];
+        continue;
+      }
+    } else {
+      const uint64_t *p = beam__box_ptr(src);
+      uint64_t *q = hp;
+      size_t elems, n = box_words(p, &elems);
+      memcpy(q, p, n * 8);
+      hp += n;
+      *slot = (uint64_t) (uintptr_t) q;
+      if (BEAM__HDR_SUB(p[0]) == BEAM__SUB_REFBIN) {
+        beam__bin_ref((beam__bin_t *) (uintptr_t) p[1]);
+        q[3] = (uint64_t) (uintptr_t) m->offheap;
+        m->offheap = q;
+      } else if (elems > 0) {
+        span_t *f = spans_push(&s);
+        if (f == NULL) {
+          *err = BEAM_ENOMEM;
+          break;
+        }
+        *f = (span_t){q + 1, elems};
+      }
+    }
+    if ((slot = next_word(&s)) == NULL)
+      break;
+  }
+  spans_fini(&s);
+  *hpp = hp;
+  return root;
 }
 
 beam__msg_t *beam__msg_new(beam_term_t t, int *err) {
@@ -171,7 +230,13 @@ beam__msg_t *beam__msg_new(beam_term_t t, int *err) {
     m->term = t;
   } else {
     uint64_t *hp = (uint64_t *) (void *) (m + 1);
-    m->term = beam__mk(copy(t, &hp, m));
+    int cerr = 0;
+    m->term = beam__mk(copy(t, &hp, m, &cerr));
+    if (BEAM_UNLIKELY(cerr != 0)) {
+      beam__msg_free(m);
+      *err = cerr;
+      return NULL;
+    }
     beam_assert(hp == (uint64_t *) (void *) (m + 1) + words);
   }
   return m;

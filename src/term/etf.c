@@ -36,9 +36,9 @@
 **    is allocated (each element needs at least one byte, each map pair
 **    two), so heap use is at most ~16 bytes per input byte (a STRING_EXT
 **    character becomes a list cell) plus the bytes of binaries;
-**  - nesting: the frame stack is bounded by 'max_depth' (default 256,
-**    BEAM_ESYSLIMIT past it), which also bounds the depth of the result,
-**    because copy, compare and print still recurse on nesting;
+**  - nesting: the frame stack (walk.h) is bounded by 'max_depth'
+**    (default 2^20, BEAM_ESYSLIMIT past it); no walk over the result
+**    recurses, so any depth the input describes is safe to use;
 **  - compressed input: the claimed inflated size must be within zlib's
 **    maximum ratio (1032:1) of the compressed bytes and 'max_inflate';
 **    inflation writes into exactly that buffer and must end there;
@@ -56,6 +56,7 @@
 ** the atom table. [any]
 */
 #include "heap.h"
+#include "walk.h"
 
 #include <math.h>
 
@@ -99,7 +100,6 @@ enum {
 
 #define MAX_STRING_EXT 65535u
 #define ZLIB_MAX_RATIO 1032u /* deflate's best case: 1032 bytes per byte */
-#define STACK_FRAMES   32    /* frames on the C stack before malloc */
 
 static const beam_etf_opts_t default_opts = {0, 0, 0, 0};
 
@@ -114,42 +114,32 @@ typedef struct frame {
 
 enum { F_TUPLE, F_MAP, F_LIST };
 
+BEAM__WALK_STACK(frames, frame_t)
+
+/* The walk's stack, with the decoder's nesting bound. */
 typedef struct fstack {
-  frame_t *f;
-  size_t sp, cap, max;
-  frame_t local[STACK_FRAMES];
+  frames_t s;
+  size_t max;
 } fstack_t;
 
 static void fs_init(fstack_t *s, size_t max) {
-  s->f = s->local;
-  s->sp = 0;
-  s->cap = STACK_FRAMES;
+  frames_init(&s->s);
   s->max = max;
 }
 
 static void fs_fini(fstack_t *s) {
-  if (s->f != s->local)
-    beam__free(s->f);
+  frames_fini(&s->s);
 }
 
 static frame_t *fs_push(fstack_t *s, int *rc) {
-  if (s->sp == s->max) {
+  if (s->s.sp == s->max) {
     *rc = BEAM_ESYSLIMIT;
     return NULL;
   }
-  if (s->sp == s->cap) {
-    size_t cap = s->cap * 2;
-    frame_t *f = beam__malloc(cap * sizeof *f);
-    if (f == NULL) {
-      *rc = BEAM_ENOMEM;
-      return NULL;
-    }
-    memcpy(f, s->f, s->sp * sizeof *f);
-    fs_fini(s);
-    s->f = f;
-    s->cap = cap;
-  }
-  return &s->f[s->sp++];
+  frame_t *f = frames_push(&s->s);
+  if (f == NULL)
+    *rc = BEAM_ENOMEM;
+  return f;
 }
 
 /* ==== Encoding ==== */
@@ -395,8 +385,8 @@ static int write_term(wr_t *w, beam_term_t t) {
   fs_init(&st, SIZE_MAX);
   put8(w, VERSION_MAGIC);
   int rc = put_term(w, t, &st);
-  while (rc == 0 && st.sp > 0) {
-    frame_t *f = &st.f[st.sp - 1];
+  while (rc == 0 && st.s.sp > 0) {
+    frame_t *f = &st.s.f[st.s.sp - 1];
     beam_term_t next;
     if (f->kind == F_LIST) {
       beam_term_t rest = beam__mk(f->rest);
@@ -406,7 +396,7 @@ static int write_term(wr_t *w, beam_term_t t) {
         f->rest = c[1];
       } else {
         next = rest; /* the tail replaces the frame */
-        st.sp--;
+        st.s.sp--;
       }
     } else {
       size_t i = f->i++, half = f->n / 2;
@@ -415,7 +405,7 @@ static int write_term(wr_t *w, beam_term_t t) {
       else /* MAP_EXT order: k1 v1 k2 v2 ... */
         next = beam__mk(f->box[1 + (i & 1 ? half : 0) + i / 2]);
       if (f->i == f->n)
-        st.sp--; /* the last element replaces the frame */
+        st.s.sp--; /* the last element replaces the frame */
     }
     rc = put_term(w, next, &st);
   }
@@ -942,17 +932,17 @@ static int map_finish(uint64_t *box) {
 /* The slot the next child of the top frame goes to. The last slot of a
 ** tuple or list (its tail) pops the frame: nothing is left to do there. */
 static uint64_t *next_slot(fstack_t *st) {
-  frame_t *f = &st->f[st->sp - 1];
+  frame_t *f = &st->s.f[st->s.sp - 1];
   size_t i = f->i++;
   switch (f->kind) {
   case F_TUPLE:
     if (f->i == f->n)
-      st->sp--;
+      st->s.sp--;
     return &f->box[1 + i];
   case F_LIST:
     if (i < f->n)
       return &f->box[2 * i];
-    st->sp--;
+    st->s.sp--;
     return &f->box[2 * f->n - 1]; /* the tail */
   default: {
     size_t half = f->n / 2;
@@ -975,11 +965,11 @@ static int read_term(rd_t *d, size_t max_depth, uint64_t *out) {
       break;
     /* Pick the next slot, finishing maps whose last value just arrived. */
     int more = 0;
-    while (st.sp > 0 && !more) {
-      frame_t *f = &st.f[st.sp - 1];
+    while (st.s.sp > 0 && !more) {
+      frame_t *f = &st.s.f[st.s.sp - 1];
       if (f->kind == F_MAP && f->i == f->n) {
         rc = map_finish(f->box);
-        st.sp--;
+        st.s.sp--;
         if (rc < 0)
           break;
       } else {

@@ -24,9 +24,12 @@
 ** is shorter than that, and otherwise a lower bound that is still >= size
 ** (truncation is always detectable with 'ret >= size'). The printable-list
 ** test looks at no more elements than the budget allows, which could
-** misjudge only a list that is longer than the budget anyway. [any]
+** misjudge only a list that is longer than the budget anyway. No
+** recursion (walk.h): open containers wait on an explicit stack, so the
+** depth a term may have is bounded only by the budget. [any]
 */
 #include "term.h"
+#include "walk.h"
 
 #include <math.h>
 
@@ -250,35 +253,6 @@ static int is_string(beam_term_t l, size_t budget) {
   return l.raw == BEAM__NIL_RAW;
 }
 
-static void print_term(out_t *o, beam_term_t t);
-
-static void print_list(out_t *o, beam_term_t l) {
-  if (is_string(l, o->limit - o->len + 1)) {
-    putc_(o, '"');
-    while (beam__tag(l) == BEAM__TAG_LIST && !done(o)) {
-      put_escaped(o, (uint32_t) (beam__list_ptr(l)[0] >> 3), '"');
-      l = beam__mk(beam__list_ptr(l)[1]);
-    }
-    putc_(o, '"');
-    return;
-  }
-  putc_(o, '[');
-  for (int first = 1; !done(o); first = 0) {
-    if (!first)
-      putc_(o, ',');
-    print_term(o, beam__mk(beam__list_ptr(l)[0]));
-    l = beam__mk(beam__list_ptr(l)[1]);
-    if (beam__tag(l) != BEAM__TAG_LIST) {
-      if (l.raw != BEAM__NIL_RAW) {
-        putc_(o, '|');
-        print_term(o, l);
-      }
-      break;
-    }
-  }
-  putc_(o, ']');
-}
-
 static void print_binary(out_t *o, beam_term_t t) {
   size_t len;
   const unsigned char *d = beam_binary_data(t, &len);
@@ -317,10 +291,18 @@ static void print_binary(out_t *o, beam_term_t t) {
   puts_(o, ">>");
 }
 
-static void print_term(out_t *o, beam_term_t t) {
+/* What is left to print of an open container (walk.h). */
+enum { K_TUPLE, K_MAP, K_LIST, K_CLOSE_LIST };
+typedef struct open {
+  unsigned kind;
+  const uint64_t *p; /* tuple/map box; K_LIST: the current cell */
+  size_t i, n;       /* next element; elements (map: 2 * pairs) */
+} open_t;
+BEAM__WALK_STACK(openstack, open_t)
+
+/* A term with nothing inside to walk. */
+static void print_leaf(out_t *o, beam_term_t t) {
   char b[64];
-  if (done(o))
-    return;
   switch (beam_type(t)) {
   case BEAM_T_INT:
     if (beam__tag(t) == BEAM__TAG_SMALL) {
@@ -359,44 +341,122 @@ static void print_term(out_t *o, beam_term_t t) {
   case BEAM_T_NIL:
     puts_(o, "[]");
     return;
-  case BEAM_T_LIST:
-    print_list(o, t);
-    return;
   case BEAM_T_BINARY:
     print_binary(o, t);
     return;
-  case BEAM_T_TUPLE: {
-    const uint64_t *p = beam__box_ptr(t);
-    size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-    putc_(o, '{');
-    for (size_t i = 0; i < n && !done(o); i++) {
-      if (i)
-        putc_(o, ',');
-      print_term(o, beam__mk(p[1 + i]));
-    }
-    putc_(o, '}');
-    return;
-  }
-  case BEAM_T_MAP: {
-    const uint64_t *p = beam__box_ptr(t);
-    size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-    puts_(o, "#{");
-    for (size_t i = 0; i < n && !done(o); i++) {
-      if (i)
-        putc_(o, ',');
-      print_term(o, beam__mk(p[1 + i]));
-      puts_(o, " => ");
-      print_term(o, beam__mk(p[1 + n + i]));
-    }
-    putc_(o, '}');
-    return;
-  }
   default:
     snprintf(b, sizeof b, "#Error<%s>",
              t.raw == 0 ? "EBADTERM" : beam_err_name(beam_term_error(t)));
     puts_(o, b);
     return;
   }
+}
+
+/* A printable list, whole, as "...". */
+static void print_string(out_t *o, beam_term_t l) {
+  putc_(o, '"');
+  while (beam__tag(l) == BEAM__TAG_LIST && !done(o)) {
+    put_escaped(o, (uint32_t) (beam__list_ptr(l)[0] >> 3), '"');
+    l = beam__mk(beam__list_ptr(l)[1]);
+  }
+  putc_(o, '"');
+}
+
+/* Print the opening of container 't' and push what is left of it; returns
+** 0 with '*t' the first element to print, or 1 if nothing inside is left
+** to walk (an empty container, or a string printed whole). */
+static int print_open(out_t *o, openstack_t *s, beam_term_t *t) {
+  const uint64_t *p;
+  open_t *f;
+  if (beam__tag(*t) == BEAM__TAG_LIST) {
+    if (is_string(*t, o->limit - o->len + 1)) {
+      print_string(o, *t);
+      return 1;
+    }
+    p = beam__list_ptr(*t);
+    putc_(o, '[');
+    if ((f = openstack_push(s)) == NULL)
+      return puts_(o, "#Error<ENOMEM>]"), 1;
+    *f = (open_t){K_LIST, p, 0, 0};
+    *t = beam__mk(p[0]);
+    return 0;
+  }
+  p = beam__box_ptr(*t);
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
+  int map = BEAM__HDR_SUB(p[0]) == BEAM__SUB_MAP;
+  puts_(o, map ? "#{" : "{");
+  if (n == 0)
+    return putc_(o, '}'), 1;
+  if ((f = openstack_push(s)) == NULL)
+    return puts_(o, "#Error<ENOMEM>}"), 1;
+  *f = (open_t){map ? K_MAP : K_TUPLE, p, 1, map ? 2 * n : n};
+  *t = beam__mk(p[1]);
+  return 0;
+}
+
+/* The separator and next element of the innermost open container, closing
+** those that are finished; 0 when the walk is over. */
+static int print_next(out_t *o, openstack_t *s, beam_term_t *t) {
+  while (s->sp > 0) {
+    open_t *f = &s->f[s->sp - 1];
+    switch (f->kind) {
+    case K_TUPLE:
+      if (f->i < f->n) {
+        putc_(o, ',');
+        *t = beam__mk(f->p[1 + f->i++]);
+        return 1;
+      }
+      putc_(o, '}');
+      break;
+    case K_MAP:
+      if (f->i < f->n) { /* element k: key k/2 or its value */
+        size_t k = f->i++, half = f->n / 2;
+        puts_(o, k & 1 ? " => " : ",");
+        *t = beam__mk(f->p[1 + (k & 1 ? half : 0) + k / 2]);
+        return 1;
+      }
+      putc_(o, '}');
+      break;
+    case K_LIST: {
+      beam_term_t tail = beam__mk(f->p[1]);
+      if (beam__tag(tail) == BEAM__TAG_LIST) {
+        putc_(o, ',');
+        f->p = beam__list_ptr(tail);
+        *t = beam__mk(f->p[0]);
+        return 1;
+      }
+      if (tail.raw != BEAM__NIL_RAW) {
+        putc_(o, '|');
+        f->kind = K_CLOSE_LIST;
+        *t = tail;
+        return 1;
+      }
+      putc_(o, ']');
+      break;
+    }
+    default: /* K_CLOSE_LIST: the improper tail is printed */
+      putc_(o, ']');
+      break;
+    }
+    s->sp--;
+  }
+  return 0;
+}
+
+static void print_term(out_t *o, beam_term_t t) {
+  openstack_t s;
+  openstack_init(&s);
+  while (!done(o)) {
+    uint64_t tag = beam__tag(t);
+    int leaf = !(tag == BEAM__TAG_LIST ||
+                 beam__is_box_of(t, BEAM__SUB_TUPLE) ||
+                 beam__is_box_of(t, BEAM__SUB_MAP));
+    if (leaf)
+      print_leaf(o, t);
+    if ((leaf || print_open(o, &s, &t)) && !print_next(o, &s, &t))
+      break;
+  }
+  openstack_fini(&s);
 }
 
 size_t beam_print(char *buf, size_t size, beam_term_t t) {
