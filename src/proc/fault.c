@@ -367,26 +367,26 @@ static void on_fault(int sig, siginfo_t *si, void *ucv) {
 
 static beam_term_t fault_reason(beam__proc_t *p) {
   if (p->fault_overflow)
-    return beam_tuple(2, beam_atom("stack_overflow"),
+    return beam_tuple(2, beam__am_stack_overflow,
                       beam_uint(p->ctx.stack_size));
   switch (p->fault_sig) {
   case SIGSEGV:
-    return beam_tuple(2, beam_atom("segv"), beam_uint(p->fault_addr));
+    return beam_tuple(2, beam__am_segv, beam_uint(p->fault_addr));
   case SIGBUS:
-    return beam_tuple(2, beam_atom("sigbus"), beam_uint(p->fault_addr));
+    return beam_tuple(2, beam__am_sigbus, beam_uint(p->fault_addr));
   case SIGFPE:
-    return beam_tuple(2, beam_atom("sigfpe"), beam_uint(p->fault_pc));
+    return beam_tuple(2, beam__am_sigfpe, beam_uint(p->fault_pc));
   case SIGILL:
-    return beam_tuple(2, beam_atom("sigill"), beam_uint(p->fault_pc));
+    return beam_tuple(2, beam__am_sigill, beam_uint(p->fault_pc));
   default:
-    return beam_tuple(2, beam_atom("abort"), beam_uint(p->fault_pc));
+    return beam_tuple(2, beam__am_abort, beam_uint(p->fault_pc));
   }
 }
 
 static _Noreturn void fault_resume(beam__proc_t *p) {
   beam_term_t reason = fault_reason(p);
   if (beam_is_error(reason)) /* no memory left for the tuple */
-    reason = beam_atom(p->fault_overflow ? "stack_overflow" : "fault");
+    reason = p->fault_overflow ? beam__am_stack_overflow : beam__am_fault;
   beam__proc_terminate(p, reason);
 }
 

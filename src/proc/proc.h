@@ -173,8 +173,6 @@ void beam__crash_report(beam__proc_t *p, beam_term_t reason,
                         beam_term_t name);
 /* The symbol of a process function, or "?". */
 const char *beam__fn_name(beam_fn_t fn);
-/* Atoms of the failure layer, made at boot. */
-void beam__signals_init(void);
 /* Registry (registry.c). */
 void beam__registry_release(beam__proc_t *p); /* [proc] at its end */
 void beam__registry_reset(void);              /* runtime teardown */

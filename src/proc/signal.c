@@ -77,25 +77,6 @@ typedef struct beam__psig {
   size_t nhooks, hook_cap;
 } beam__psig_t;
 
-static beam_term_t am_kill, am_killed, am_noproc, am_EXIT, am_DOWN,
-    am_process, am_shutdown, am_system_limit;
-
-static pthread_once_t atoms_once = PTHREAD_ONCE_INIT;
-
-static void make_atoms(void) {
-  am_kill = beam_atom("kill");
-  am_killed = beam_atom("killed");
-  am_noproc = beam_atom("noproc");
-  am_EXIT = beam_atom("EXIT");
-  am_DOWN = beam_atom("DOWN");
-  am_process = beam_atom("process");
-  am_shutdown = beam_atom("shutdown");
-  am_system_limit = beam_atom("system_limit");
-}
-
-void beam__signals_init(void) {
-  pthread_once(&atoms_once, make_atoms);
-}
 
 static beam__psig_t *psig(beam__proc_t *p) {
   if (!p->sig)
@@ -152,12 +133,12 @@ static int self_message(beam__proc_t *p, beam_term_t term) {
 }
 
 static beam_term_t exit_tuple(beam_pid_t from, beam_term_t reason) {
-  return beam_tuple(3, am_EXIT, from, reason);
+  return beam_tuple(3, beam__am_EXIT, from, reason);
 }
 
 static beam_term_t down_tuple(beam_term_t ref, beam_term_t obj,
                               beam_term_t reason) {
-  return beam_tuple(5, am_DOWN, ref, am_process, obj, reason);
+  return beam_tuple(5, beam__am_DOWN, ref, beam__am_process, obj, reason);
 }
 
 static beam_term_t name_object(beam_term_t name) {
@@ -186,8 +167,8 @@ static beam__msg_t *handle_exit(beam__proc_t *p, beam__msg_t *m) {
       beam__msg_free(m); /* unlinked meanwhile (L8); no ack will come */
       return NULL;
     }
-  } else if (reason.raw == am_kill.raw) {
-    die_of(p, m, am_killed); /* untrappable (X7) */
+  } else if (reason.raw == beam__am_kill.raw) {
+    die_of(p, m, beam__am_killed); /* untrappable (X7) */
   }
   if (atomic_load_explicit(&p->trap_exit, memory_order_relaxed)) {
     m->kind = BEAM__SIG_MSG; /* {'EXIT', From, Reason} (X3) */
@@ -247,7 +228,7 @@ beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
     if (!psig(p) ||
         beam__u64map_put(&p->sig->links, m->from.raw, LINK_ACTIVE) != 0) {
       if (!p->exiting)
-        die_of(p, m, am_system_limit); /* the link could not be kept */
+        die_of(p, m, beam__am_system_limit); /* the link could not be kept */
     }
     break;
   case BEAM__SIG_UNLINK: {
@@ -270,7 +251,7 @@ beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
     if (!psig(p) || beam__u64map_put(&p->sig->monitored_by, id,
                                      m->from.raw) != 0) {
       if (!p->exiting)
-        die_of(p, m, am_system_limit);
+        die_of(p, m, beam__am_system_limit);
     }
     break;
   case BEAM__SIG_DEMONITOR:
@@ -307,11 +288,11 @@ void beam__signal_dead(void *proc, beam__msg_t *m) {
   beam_mark_t mark = beam_arena_mark();
   switch (m->kind) {
   case BEAM__SIG_LINK:
-    sig_send(m->from, BEAM__SIG_EXIT_LINKED, exit_tuple(p->pid, am_noproc),
+    sig_send(m->from, BEAM__SIG_EXIT_LINKED, exit_tuple(p->pid, beam__am_noproc),
              p->pid, 0);
     break;
   case BEAM__SIG_MONITOR:
-    sig_send(m->from, BEAM__SIG_DOWN, down_tuple(m->term, p->pid, am_noproc),
+    sig_send(m->from, BEAM__SIG_DOWN, down_tuple(m->term, p->pid, beam__am_noproc),
              p->pid, 0);
     break;
   case BEAM__SIG_INFO:
@@ -330,10 +311,10 @@ void beam__signal_dead(void *proc, beam__msg_t *m) {
 /* ---- Ending ---- */
 
 static bool is_abnormal(beam_term_t r) {
-  if (r.raw == beam__am_normal.raw || r.raw == am_shutdown.raw)
+  if (r.raw == beam__am_normal.raw || r.raw == beam__am_shutdown.raw)
     return false;
   return !(beam_is_tuple(r) && beam_tuple_size(r) == 2 &&
-           beam_tuple_get(r, 0).raw == am_shutdown.raw);
+           beam_tuple_get(r, 0).raw == beam__am_shutdown.raw);
 }
 
 static void notify(beam__proc_t *p, beam_term_t reason) {
@@ -373,7 +354,7 @@ _Noreturn void beam__proc_terminate(beam__proc_t *p, beam_term_t reason) {
     int err = 0;
     p->exit_reason = beam__msg_new(reason, &err);
   }
-  beam_term_t r = p->exit_reason ? p->exit_reason->term : am_system_limit;
+  beam_term_t r = p->exit_reason ? p->exit_reason->term : beam__am_system_limit;
   /* Hooks are popped before they run: one that ends the process again
   ** re-enters here and the rest still run, once each. */
   while (p->sig && p->sig->nhooks > 0) {
@@ -469,7 +450,7 @@ int beam_link(beam_pid_t pid) {
   if (!atomic_load_explicit(&p->trap_exit, memory_order_relaxed))
     return BEAM_ENOPROC; /* L4 */
   beam_mark_t mark = beam_arena_mark();
-  err = self_message(p, exit_tuple(pid, am_noproc)); /* L5 */
+  err = self_message(p, exit_tuple(pid, beam__am_noproc)); /* L5 */
   beam_arena_release(mark);
   return err;
 }
@@ -501,10 +482,10 @@ int beam_exit_signal(beam_pid_t pid, beam_term_t reason) {
     return err;
   if (beam_is_error(reason))
     return beam_term_error(reason);
-  bool kill = reason.raw == am_kill.raw;
+  bool kill = reason.raw == beam__am_kill.raw;
   if (pid.raw == p->pid.raw) {
     if (kill)
-      beam__proc_terminate(p, am_killed); /* X7 */
+      beam__proc_terminate(p, beam__am_killed); /* X7 */
     if (!atomic_load_explicit(&p->trap_exit, memory_order_relaxed))
       beam__proc_terminate(p, reason); /* X5, X11 */
     beam_mark_t mark = beam_arena_mark();
@@ -576,13 +557,13 @@ beam_term_t beam_monitor(beam_term_t target) {
     if (err != BEAM_ENOPROC)
       return beam_error_term(err);
   }
-  err = self_message(p, down_tuple(ref, obj, am_noproc)); /* N3, N4 */
+  err = self_message(p, down_tuple(ref, obj, beam__am_noproc)); /* N3, N4 */
   return err ? beam_error_term(err) : ref;
 }
 
 static bool is_down_for(beam_term_t msg, void *ref) {
   return beam_is_tuple(msg) && beam_tuple_size(msg) == 5 &&
-         beam_tuple_get(msg, 0).raw == am_DOWN.raw &&
+         beam_tuple_get(msg, 0).raw == beam__am_DOWN.raw &&
          beam_equal(beam_tuple_get(msg, 1), *(beam_term_t *) ref);
 }
 
@@ -668,7 +649,7 @@ static beam_term_t monitor_list(beam__proc_t *p) {
     beam_term_t obj = beam__u64map_get(&p->sig->mon_names, k, &name)
                           ? name_object(beam__mk(name))
                           : beam__mk(v);
-    l = beam_cons(beam_tuple(2, am_process, obj), l);
+    l = beam_cons(beam_tuple(2, beam__am_process, obj), l);
   }
   return l;
 }
@@ -734,8 +715,8 @@ static void answer_info(beam__proc_t *p, beam__msg_t *m, bool alive) {
   if (alive)
     body = m->aux & BEAM__SIG_AUX_PROBE
                ? beam__am_true
-               : info_tuple(p, beam_atom(p->in_receive ? "waiting"
-                                                        : "runnable"));
+               : info_tuple(p, p->in_receive ? beam__am_waiting
+                                                : beam__am_runnable);
   beam_term_t reply = beam_tuple(2, m->term, body);
   int err = 0;
   beam__msg_t *r = beam__msg_new(reply, &err);
@@ -792,7 +773,7 @@ int beam_process_info(beam_pid_t pid, beam_process_info_t *info) {
   if (!info)
     return BEAM_EINVAL;
   if (pid.raw == p->pid.raw)
-    return fill_info(info_tuple(p, beam_atom("running")), info);
+    return fill_info(info_tuple(p, beam__am_running), info);
   beam_term_t ref = beam_make_ref(), body;
   if (beam_is_error(ref))
     return beam_term_error(ref);

@@ -447,8 +447,6 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     return BEAM_EBUSY;
 
   int rc = beam__atoms_init();
-  if (rc == 0)
-    beam__signals_init();
   if (rc == 0 && c.atom_limit)
     rc = beam__atoms_set_limit(c.atom_limit);
   beam__rt.process_limit = limit;

@@ -30,8 +30,9 @@
 ** the lock's cache line from every core).
 **
 ** The first segment, the first table and the runtime's own atoms
-** ('beam__am_*', indices 0..8) are static, so initialisation allocates
-** nothing and cannot fail. The table is freed by a library destructor so
+** ('beam__am_*', term.h's BEAM__RUNTIME_ATOMS, the first indices) are
+** static, so initialisation allocates nothing and cannot fail, and no
+** atom the runtime needs can be refused by a full table. The table is freed by a library destructor so
 ** LeakSanitizer reports nothing at exit.
 **
 ** Limits: 'limit' atoms (default 1,048,576; beam__atoms_set_limit) past
@@ -66,20 +67,20 @@ typedef struct table {
 ** (atomics, see each access); everything is written only under
 ** 'insert_lock'. */
 
-#define STATIC_ATOM(n) {n, sizeof n - 1, 0}
 static entry_t static_entries[] = {
-    STATIC_ATOM("normal"),  STATIC_ATOM("undefined"), STATIC_ATOM("ok"),
-    STATIC_ATOM("error"),   STATIC_ATOM("true"),      STATIC_ATOM("false"),
-    STATIC_ATOM("timeout"), STATIC_ATOM("infinity"),
-    STATIC_ATOM("nonode@nohost"),
+#define STATIC_ENTRY(name, text) {text, sizeof text - 1, 0},
+    BEAM__RUNTIME_ATOMS(STATIC_ENTRY)
+#undef STATIC_ENTRY
 };
 #define NSTATIC (sizeof static_entries / sizeof static_entries[0])
+BEAM_STATIC_ASSERT(NSTATIC == BEAM__AMI_COUNT, "one entry per runtime atom");
+BEAM_STATIC_ASSERT(NSTATIC <= SEG0, "runtime atoms fit the static segment");
 
-#define AM(i) {((uint64_t) (i) << 3) | BEAM__TAG_ATOM}
-beam_term_t beam__am_normal = AM(0), beam__am_undefined = AM(1),
-            beam__am_ok = AM(2), beam__am_error = AM(3), beam__am_true = AM(4),
-            beam__am_false = AM(5), beam__am_timeout = AM(6),
-            beam__am_infinity = AM(7), beam__am_nonode = AM(8);
+#define RUNTIME_ATOM(name, text)                                               \
+  const beam_term_t beam__am_##name = {                                        \
+      ((uint64_t) BEAM__AMI_##name << 3) | BEAM__TAG_ATOM};
+BEAM__RUNTIME_ATOMS(RUNTIME_ATOM)
+#undef RUNTIME_ATOM
 
 static _Atomic(entry_t *) seg0[SEG0];
 static _Atomic(_Atomic(entry_t *) *) segs[NSEGS];

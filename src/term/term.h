@@ -159,10 +159,50 @@ static inline size_t beam__ref_box_words(uint64_t hdr) {
   return n == 0 ? 3 : 4 + n;
 }
 
-/* Atoms the runtime uses itself, made once at start (atom.c). */
-extern beam_term_t beam__am_normal, beam__am_undefined, beam__am_ok,
-    beam__am_error, beam__am_true, beam__am_false, beam__am_timeout,
-    beam__am_infinity, beam__am_nonode;
+/* Atoms the runtime uses itself: the first entries of the atom table,
+** static in atom.c, so they exist before any user code runs and making
+** one can never fail (a table filled by user atoms before beam_run must
+** not stop links or monitors from working). Every atom the library puts
+** in a term it builds comes from this list: X(c_name, "text"). */
+#define BEAM__RUNTIME_ATOMS(X)                                                 \
+  X(normal, "normal")                                                          \
+  X(undefined, "undefined")                                                    \
+  X(ok, "ok")                                                                  \
+  X(error, "error")                                                            \
+  X(true, "true")                                                              \
+  X(false, "false")                                                            \
+  X(timeout, "timeout")                                                        \
+  X(infinity, "infinity")                                                      \
+  X(nonode, "nonode@nohost")                                                   \
+  X(kill, "kill")                                                              \
+  X(killed, "killed")                                                          \
+  X(noproc, "noproc")                                                          \
+  X(EXIT, "EXIT")                                                              \
+  X(DOWN, "DOWN")                                                              \
+  X(process, "process")                                                        \
+  X(shutdown, "shutdown")                                                      \
+  X(system_limit, "system_limit")                                              \
+  X(badarg, "badarg")                                                          \
+  X(running, "running")                                                        \
+  X(runnable, "runnable")                                                      \
+  X(waiting, "waiting")                                                        \
+  X(stack_overflow, "stack_overflow")                                          \
+  X(segv, "segv")                                                              \
+  X(sigbus, "sigbus")                                                          \
+  X(sigfpe, "sigfpe")                                                          \
+  X(sigill, "sigill")                                                          \
+  X(abort, "abort")                                                            \
+  X(fault, "fault")
+
+enum beam__runtime_atom_index {
+#define BEAM__AM_INDEX(name, text) BEAM__AMI_##name,
+  BEAM__RUNTIME_ATOMS(BEAM__AM_INDEX)
+#undef BEAM__AM_INDEX
+  BEAM__AMI_COUNT
+};
+#define BEAM__AM_DECL(name, text) extern const beam_term_t beam__am_##name;
+BEAM__RUNTIME_ATOMS(BEAM__AM_DECL)
+#undef BEAM__AM_DECL
 
 /* Create the atom table and the atoms above; idempotent, thread-safe. */
 int beam__atoms_init(void);
