@@ -183,6 +183,9 @@ void beam__sched_park_benched(beam__sched_t *s, uint64_t deadline_ms);
 
 /* Timers (timer/timers.c). */
 uint64_t beam__rt_now_ms(void);
+/* The runtime ms at which a timeout of 'ms' from now ends, rounded up and
+** saturating at BEAM__DEADLINE_MAX (a deadline that never comes). */
+#define BEAM__DEADLINE_MAX ((uint64_t) INT64_MAX)
 uint64_t beam__rt_deadline_ms(int64_t ms);
 void beam__timers_init(beam__sched_t *s);
 void beam__timers_fini(beam__sched_t *s);

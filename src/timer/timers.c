@@ -40,10 +40,20 @@ uint64_t beam__rt_now_ms(void) {
 
 /* The runtime clock counts whole ms since boot, rounded down; a deadline
 ** 'ms' from now is rounded up, so a timeout never ends early (Erlang's
-** "at least T ms"). */
+** "at least T ms"): ceil((now_ns + ms * 10^6) / 10^6) = ms + ceil(now_ns /
+** 10^6), computed that way so that no timeout overflows. Any 'ms' >= 0 is
+** accepted (Erlang caps receive timeouts at 2^32 - 1 ms; a C caller's
+** int64_t deserves better than a badarg): deadlines saturate at
+** BEAM__DEADLINE_MAX, 292 million years away, which the wheel keeps on its
+** far list and so never fires. */
 uint64_t beam__rt_deadline_ms(int64_t ms) {
-  int64_t ns = beam__now_ns() - beam__rt.start_ns + ms * 1000000;
-  return (uint64_t) ((ns + 999999) / 1000000);
+  int64_t since_boot = beam__now_ns() - beam__rt.start_ns;
+  uint64_t base = (uint64_t) ((since_boot + 999999) / 1000000);
+  if (ms < 0)
+    ms = 0;
+  if ((uint64_t) ms >= BEAM__DEADLINE_MAX - base)
+    return BEAM__DEADLINE_MAX;
+  return base + (uint64_t) ms;
 }
 
 /* Under tlock. */
@@ -248,9 +258,11 @@ static int64_t timer_op(beam_term_t tref, bool cancel) {
   pthread_mutex_lock(&s->tlock);
   sa = map_find(s, id, cancel);
   if (sa) {
+    /* In ms, floor(due - now): whole ms left, never overflowing. */
     int64_t now_ns = beam__now_ns() - beam__rt.start_ns;
-    int64_t due_ns = (int64_t) sa->node.t.deadline * 1000000;
-    left = due_ns > now_ns ? (due_ns - now_ns) / 1000000 : 0;
+    uint64_t due = sa->node.t.deadline, now_ms = (uint64_t) now_ns / 1000000;
+    int64_t frac = now_ns % 1000000;
+    left = due <= now_ms ? 0 : (int64_t) (due - now_ms) - (frac > 0);
     if (cancel) {
       beam__wheel_cancel(&s->wheel, &sa->node.t);
       publish_next(s);
