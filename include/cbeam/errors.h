@@ -28,7 +28,8 @@
   XX(EBADARG, -1005, "bad argument")                                           \
   XX(EPATTERN, -1006, "malformed pattern or format string")                    \
   XX(ENOTRUNNING, -1007, "runtime is not running")                             \
-  XX(ETYPE, -1008, "term has the wrong type")
+  XX(ETYPE, -1008, "term has the wrong type")                                 \
+  XX(ECALLBACK, -1009, "not allowed inside a receive match callback")
 
 typedef enum beam_errno {
 #define BEAM__ERR_ENUM(name, value, msg) BEAM_##name = (value),

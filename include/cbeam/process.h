@@ -193,8 +193,13 @@ BEAM_API int beam_send(beam_pid_t to, beam_term_t msg);
 BEAM_API int beam_receive(int64_t timeout_ms, const char *pattern, ...);
 /* Receive the oldest message whatever it is. [proc, yields] */
 BEAM_API int beam_receive_any(int64_t timeout_ms, beam_term_t *msg);
-/* Receive the oldest message for which 'match(msg, ctx)' returns non-zero;
-** that value (if positive) is returned. [proc, yields] */
+/* Receive the oldest message for which 'match(msg, ctx)' returns a
+** positive value, which is returned (zero or negative: no match).
+** 'match' runs inside the receive, in the process: it may send, spawn or
+** exit, but calls that would take or remove messages while the receive
+** stands in the mailbox (any receive, beam_is_alive and
+** beam_process_info, which wait for an answer, and beam_demonitor with
+** BEAM_DEMONITOR_FLUSH) return BEAM_ECALLBACK there. [proc, yields] */
 typedef int (*beam_match_fn_t)(beam_term_t msg, void *ctx);
 BEAM_API int beam_receive_fn(int64_t timeout_ms, beam_match_fn_t match,
                              void *ctx, beam_term_t *msg);

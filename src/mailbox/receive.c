@@ -54,6 +54,8 @@ static void finish_wait(beam__proc_t *p) {
 
 static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
                         void *ctx, beam_term_t *out, bool from_mark) {
+  if (BEAM_UNLIKELY(p->in_match))
+    return BEAM_ECALLBACK; /* the outer walk holds a position in the list */
   beam__proc_checkpoint(p, 1); /* may yield: before anything is read */
   beam__link_t *pos = from_mark && p->ref_mark_pos ? p->ref_mark_pos
                                                    : &p->mbox.first;
@@ -251,9 +253,17 @@ typedef struct user_match {
   void *ctx;
 } user_match_t;
 
+/* The callback may send, spawn, yield, even exit; what it may not do is
+** change the list the walk stands in (receive, flush): those calls see
+** 'in_match' and return BEAM_ECALLBACK. A yield inside it is safe: only
+** this process touches its inner list. */
 static int match_user(beam_term_t msg, void *ctx) {
   user_match_t *u = ctx;
+  beam__proc_t *p = beam__proc_current();
+  p->in_match = 1;
   int r = u->fn(msg, u->ctx);
+  p = beam__proc_current(); /* the callback may have yielded */
+  p->in_match = 0;
   return r > 0 ? r : NO_MATCH;
 }
 
@@ -276,9 +286,11 @@ int64_t beam_mailbox_len(void) {
   return p->mbox.inner_len;
 }
 
-void beam__mailbox_remove_if(beam__proc_t *p,
-                             bool (*pred)(beam_term_t msg, void *ctx),
-                             void *ctx) {
+int beam__mailbox_remove_if(beam__proc_t *p,
+                            bool (*pred)(beam_term_t msg, void *ctx),
+                            void *ctx) {
+  if (BEAM_UNLIKELY(p->in_match))
+    return BEAM_ECALLBACK;
   beam__link_t *pos = &p->mbox.first;
   beam__msg_t *m;
   while ((m = beam__link_get(pos)) != NULL) {
@@ -287,4 +299,5 @@ void beam__mailbox_remove_if(beam__proc_t *p,
     else
       pos = &m->next;
   }
+  return 0;
 }

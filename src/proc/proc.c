@@ -51,7 +51,14 @@ void beam_exit(beam_term_t reason) {
     fputs("cbeam: beam_exit() called outside a process; aborting\n", stderr);
     abort();
   }
-  beam__proc_terminate(p, beam_is_error(reason) ? beam__am_normal : reason);
+  /* A reason that is no term is a crash, never 'normal' (links and
+  ** monitors must hear of it): system_limit when it could not be built,
+  ** badarg for anything else. */
+  int bad = beam__term_bad(reason);
+  if (bad != 0)
+    reason = bad == BEAM_ENOMEM || bad == BEAM_ESYSLIMIT ? beam__am_system_limit
+                                                         : beam__am_badarg;
+  beam__proc_terminate(p, reason);
 }
 
 void beam__proc_cleanup(beam__proc_t *p) {
@@ -102,8 +109,9 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
       (parent == NULL ||
        ((flags & BEAM_SPAWN_MONITOR) && opts->monitor_ref == NULL)))
     return BEAM_EINVAL;
-  if (beam_is_error(arg))
-    return beam_term_error(arg);
+  int bad = beam__term_bad(arg);
+  if (bad != 0)
+    return bad;
   if (stack == beam__rt.stack_size)
     stack = 0;
   size_t n = atomic_fetch_add_explicit(&beam__rt.process_count, 1,
@@ -244,8 +252,9 @@ int beam_send(beam_pid_t to, beam_term_t msg) {
   beam__proc_t *self = beam__proc_current();
   if (!self)
     return BEAM_ENOTPROC;
-  if (beam_is_error(msg))
-    return beam_term_error(msg);
+  int bad = beam__term_bad(msg);
+  if (bad != 0)
+    return bad; /* even when 'to' is dead */
   if (beam_is_error(to))
     return beam_term_error(to);
   beam__proc_checkpoint(self, 1); /* before the lookup: it may yield */

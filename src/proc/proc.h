@@ -102,6 +102,8 @@ typedef struct beam__proc {
   uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
   uint8_t killed_by_signal;  /* its end came from another process */
   uint8_t in_receive;        /* for process_info's status */
+  uint8_t in_match;          /* a beam_receive_fn callback is running: no
+                                receive or mailbox removal (receive.c) */
   struct beam__psig *sig;    /* links, monitors, hooks; made on first use */
   _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
   _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
@@ -164,10 +166,10 @@ int beam__signals_spawn_monitor(beam__proc_t *parent, beam__proc_t *child,
 /* [sched] Push a signal block to 'p' and wake it if blocked (proc.c). */
 void beam__proc_push_signal(beam__proc_t *p, beam__msg_t *m);
 /* [proc] Remove (and free) every queued message for which 'pred' holds
-** (receive.c). */
-void beam__mailbox_remove_if(beam__proc_t *p,
-                             bool (*pred)(beam_term_t msg, void *ctx),
-                             void *ctx);
+** (receive.c): 0, or BEAM_ECALLBACK inside a receive match callback. */
+int beam__mailbox_remove_if(beam__proc_t *p,
+                            bool (*pred)(beam_term_t msg, void *ctx),
+                            void *ctx);
 /* The crash report for 'p' ending with 'reason' (report.c). [proc] */
 void beam__crash_report(beam__proc_t *p, beam_term_t reason,
                         beam_term_t name);

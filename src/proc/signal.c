@@ -480,8 +480,8 @@ int beam_exit_signal(beam_pid_t pid, beam_term_t reason) {
   beam__proc_t *p = caller(&err);
   if (!p || (err = check_pid(pid)) < 0)
     return err;
-  if (beam_is_error(reason))
-    return beam_term_error(reason);
+  if ((err = beam__term_bad(reason)) != 0)
+    return err; /* before it could end the caller */
   bool kill = reason.raw == beam__am_kill.raw;
   if (pid.raw == p->pid.raw) {
     if (kill)
@@ -577,6 +577,8 @@ int beam_demonitor(beam_term_t ref, unsigned opts) {
   if (!beam_is_ref(ref) ||
       (opts & ~(unsigned) (BEAM_DEMONITOR_FLUSH | BEAM_DEMONITOR_INFO)))
     return BEAM_EINVAL;
+  if ((opts & BEAM_DEMONITOR_FLUSH) && p->in_match)
+    return BEAM_ECALLBACK; /* before anything changes */
   uint64_t id = beam__ref_id(ref), target;
   bool active = id != 0 && p->sig &&
                 beam__u64map_del(&p->sig->monitors, id, &target);
@@ -753,6 +755,8 @@ static int fill_info(beam_term_t t, beam_process_info_t *o) {
 }
 
 int beam__signals_probe_alive(beam__proc_t *self, beam_pid_t pid) {
+  if (self->in_match)
+    return BEAM_ECALLBACK; /* before the probe goes out */
   beam_term_t ref = beam_make_ref(), body = beam_nil();
   if (beam_is_error(ref))
     return beam_term_error(ref);
@@ -774,6 +778,8 @@ int beam_process_info(beam_pid_t pid, beam_process_info_t *info) {
     return BEAM_EINVAL;
   if (pid.raw == p->pid.raw)
     return fill_info(info_tuple(p, beam__am_running), info);
+  if (p->in_match)
+    return BEAM_ECALLBACK; /* before the request goes out */
   beam_term_t ref = beam_make_ref(), body;
   if (beam_is_error(ref))
     return beam_term_error(ref);

@@ -428,8 +428,9 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     c = *cfg;
   if (fn == NULL)
     return BEAM_EINVAL;
-  if (beam_is_error(arg))
-    return beam_term_error(arg);
+  int bad = beam__term_bad(arg);
+  if (bad != 0)
+    return bad;
   if (beam__tls()->sched != NULL)
     return BEAM_EBUSY;
   long online = sysconf(_SC_NPROCESSORS_ONLN);

@@ -304,6 +304,11 @@ beam_term_t beam_atom(const char *name) {
   return beam_atom_len(name, strlen(name));
 }
 
+bool beam__atom_index_valid(uint64_t index) {
+  beam__atoms_init();
+  return index < atomic_load_explicit(&count, memory_order_acquire);
+}
+
 const char *beam_atom_name(beam_term_t t) {
   if (beam__tag(t) != BEAM__TAG_ATOM)
     return NULL;

@@ -205,8 +205,9 @@ static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m,
 }
 
 beam__msg_t *beam__msg_new(beam_term_t t, int *err) {
-  if (BEAM_UNLIKELY(beam__tag(t) == BEAM__TAG_ERROR || t.raw == 0)) {
-    *err = t.raw == 0 ? BEAM_EBADTERM : beam_term_error(t);
+  int bad = beam__term_bad(t);
+  if (BEAM_UNLIKELY(bad != 0)) {
+    *err = bad;
     return NULL;
   }
   size_t words = beam__is_immediate(t) ? 0 : words_of(t);

@@ -237,6 +237,8 @@ static BEAM_NOINLINE tok_t lex(const char *s, size_t *pos) {
     if (c >= 'a' && c <= 'z') {
       while (is_ident(s[i]))
         i++;
+      if (i - p > 255) /* ASCII: bytes are characters */
+        return lex_err(p, "atom name over 255 characters");
       t.k = T_ATOM;
     } else if ((c >= 'A' && c <= 'Z') || c == '_') {
       while (is_ident(s[i]))
@@ -725,7 +727,8 @@ static beam_term_t build_hole(build_t *b, char h) {
   }
   default: { /* 't' */
     beam_term_t t = va_arg(*ap, beam_term_t);
-    return t.raw == 0 ? beam_error_term(BEAM_EBADTERM) : t;
+    int bad = beam__term_bad(t);
+    return bad != 0 ? beam_error_term(bad) : t;
   }
   }
 }

@@ -112,9 +112,7 @@ int beam_term_error(beam_term_t t) {
 
 /* The code to propagate if 't' cannot be used as an argument, else 0. */
 static int bad(beam_term_t t) {
-  if (BEAM_UNLIKELY(t.raw == 0))
-    return BEAM_EBADTERM;
-  return beam_term_error(t);
+  return beam__term_bad(t);
 }
 
 static uint64_t *alloc(size_t words) {
@@ -679,6 +677,8 @@ beam_term_t beam__ref_from_view(const beam__ref_view_t *v) {
 
 size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid) {
   int n;
+  if (buf == NULL)
+    size = 0; /* measure only, as beam_print */
   if (beam_is_pid(pid)) {
     /* Erlang shows pids of its own node as <0.ID.Serial>; for other nodes
     ** it shows a node-table index, for which we show the atom's index. */

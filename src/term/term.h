@@ -204,6 +204,35 @@ enum beam__runtime_atom_index {
 BEAM__RUNTIME_ATOMS(BEAM__AM_DECL)
 #undef BEAM__AM_DECL
 
+/* 1 if 'index' names an atom that exists. [any, nofail] */
+bool beam__atom_index_valid(uint64_t index);
+
+/* 0 if the word 't' can be used as a term (the argument check of every
+** constructor and of send, spawn and exit): the code of an error term,
+** BEAM_EBADTERM for a word no term has (0, tag 111, a special immediate
+** other than [], an atom index never made). Boxed pointers are taken on
+** trust: only the library makes them. [any, nofail] */
+static inline int beam__term_bad(beam_term_t t) {
+  switch (beam__tag(t)) {
+  case BEAM__TAG_BOXED:
+    return t.raw == 0 ? BEAM_EBADTERM : 0;
+  case BEAM__TAG_LIST:
+  case BEAM__TAG_SMALL:
+  case BEAM__TAG_PID:
+    return 0;
+  case BEAM__TAG_ATOM:
+    return (t.raw >> 3) < BEAM__AMI_COUNT || beam__atom_index_valid(t.raw >> 3)
+               ? 0
+               : BEAM_EBADTERM;
+  case BEAM__TAG_SPEC:
+    return t.raw == BEAM__NIL_RAW ? 0 : BEAM_EBADTERM;
+  case BEAM__TAG_ERROR:
+    return (int) -(int64_t) (t.raw >> 3);
+  default:
+    return BEAM_EBADTERM;
+  }
+}
+
 /* Create the atom table and the atoms above; idempotent, thread-safe. */
 int beam__atoms_init(void);
 /* Atom table limit (0 = the default 1,048,576); BEAM_EINVAL if below the

@@ -198,8 +198,9 @@ int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
   beam__proc_t *self = beam__proc_current();
   if (!self)
     return BEAM_ENOTPROC;
-  if (beam_is_error(msg))
-    return beam_term_error(msg);
+  int bad = beam__term_bad(msg);
+  if (bad != 0)
+    return bad;
   if (ms < 0 || !beam__is_pid(to))
     return BEAM_EINVAL;
   beam__sched_t *s = self->sched;
