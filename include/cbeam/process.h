@@ -39,7 +39,11 @@ typedef struct beam_config {
                                 scheduler is stuck in a C loop; 0 = as many
                                 as schedulers, at least 8 (schedulers +
                                 spares <= 1023); BEAM_RUN_NO_SPARES: none */
-  void *reserved[4];
+  beam_term_t *exit_reason;  /* if set, receives the first process's exit
+                                reason when beam_run returns 0 or 1, on the
+                                calling thread's heap (like terms built in
+                                main) */
+  void *reserved[3];
 } beam_config_t;
 
 enum beam_run_flags {
@@ -56,8 +60,15 @@ enum beam_run_flags {
 
 /* [any, not in a process] Start the schedulers, run 'fn(arg)' as the first
 ** process and return when it ends; every other process is then stopped and
-** every thread joined. Returns 0, BEAM_EBUSY if already running,
-** BEAM_EINVAL for a bad config, BEAM_ENOMEM. 'cfg' may be NULL. */
+** every thread joined. Returns 0 when the first process ended with reason
+** 'normal' (fn returned, or beam_exit(normal)) and 1 when it ended any
+** other way (a crash, a fault, an exit signal through a link, a kill), so
+** 'return beam_run(...);' from main gives the shell what a crashing Elixir
+** script gives; an abnormal end of the first process is always reported
+** (beam_set_crash_reporter; by default one paragraph on stderr), and
+** 'cfg->exit_reason' receives its reason. Before anything runs: BEAM_EBUSY
+** if already running, BEAM_EINVAL for a bad config or fn, BEAM_ENOMEM, or
+** the code of an error term 'arg'. 'cfg' may be NULL. */
 BEAM_API int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg);
 
 /* ---- Processes ---- */

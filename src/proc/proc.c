@@ -65,6 +65,10 @@ void beam__proc_cleanup(beam__proc_t *p) {
   atomic_store_explicit(&p->state, BEAM__P_EXITING, memory_order_seq_cst);
   beam__ptab_remove(p); /* already done unless the runtime is stopping */
   beam__signals_free(p);
+  if (p->pid.raw == beam__rt.first_pid.raw && !beam__rt.first_exit) {
+    beam__rt.first_exit = p->exit_reason; /* for beam_run's answer */
+    p->exit_reason = NULL;
+  }
   if (p->exit_reason) {
     beam__msg_free(p->exit_reason);
     p->exit_reason = NULL;

@@ -367,7 +367,12 @@ _Noreturn void beam__proc_terminate(beam__proc_t *p, beam_term_t reason) {
     beam__registry_release(p); /* P8a: before anyone hears of the end */
     beam__ptab_remove(p);
     beam__mailbox_drain(&p->mbox, beam__signal_handle, p);
-    if (!p->killed_by_signal && is_abnormal(r) && !watched(p))
+    /* The first process's end is the program's: it is reported whenever
+    ** it is not 'normal', however it came (an Elixir script that dies
+    ** prints why, whoever killed it). */
+    bool first = p->pid.raw == beam__rt.first_pid.raw;
+    if (first ? r.raw != beam__am_normal.raw
+              : !p->killed_by_signal && is_abnormal(r) && !watched(p))
       beam__crash_report(p, r, name);
     notify(p, r);
     beam__signals_free(p);

@@ -422,6 +422,25 @@ static size_t default_stack(void) {
 #endif
 }
 
+/* beam_run's answer once every process is gone: 0 if the first process
+** ended 'normal', else 1 (as a script that crashes exits 1); its reason
+** goes to '*out' on the calling thread's heap when asked for. A reason
+** that could not be copied is system_limit, as the process's links saw. */
+static int first_exit_answer(beam_term_t *out) {
+  beam__msg_t *m = beam__rt.first_exit;
+  beam__rt.first_exit = NULL;
+  beam_term_t r = m ? m->term : beam__am_system_limit;
+  int rc = r.raw == beam__am_normal.raw ? 0 : 1;
+  if (out && m)
+    *out = beam__heap_adopt(beam__heap_current(), m);
+  else {
+    if (out)
+      *out = r;
+    beam__msg_free(m);
+  }
+  return rc;
+}
+
 int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam_config_t c = {0};
   if (cfg)
@@ -453,6 +472,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__rt.process_limit = limit;
   beam__rt.stack_size = c.stack_size ? c.stack_size : default_stack();
   beam__rt.start_ns = beam__now_ns();
+  beam__rt.first_exit = NULL;
   atomic_store(&beam__rt.stopping, false);
   atomic_store(&beam__rt.epoch, 1);
   atomic_store(&beam__rt.process_count, 0);
@@ -504,6 +524,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__dirty_stop(); /* waits for calls in progress; before the reaping */
 
   reap_all();
+  rc = first_exit_answer(c.exit_reason);
   beam__registry_reset();
   reset_queues();
   free_scheds();
@@ -511,7 +532,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__stack_fini();
   beam__ptab_fini();
   atomic_store(&beam__rt.running, false);
-  return 0;
+  return rc;
 
 fail:
   beam__fault_fini();

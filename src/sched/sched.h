@@ -133,6 +133,8 @@ typedef struct beam__rt {
   size_t process_limit;
   size_t stack_size; /* default usable bytes */
   beam_pid_t first_pid;
+  beam__msg_t *first_exit; /* the first process's exit reason, kept for
+                              beam_run's answer (proc.c cleanup) */
 
   /* Reclamation. */
   alignas(BEAM_CACHELINE) _Atomic uint64_t epoch;
