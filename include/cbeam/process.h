@@ -43,7 +43,12 @@ typedef struct beam_config {
                                 reason when beam_run returns 0 or 1, on the
                                 calling thread's heap (like terms built in
                                 main) */
-  void *reserved[3];
+  size_t stack_guard;        /* bytes of guard below every process stack;
+                                0 = 64 KiB, at most 1 GiB (README "Stack
+                                overflow": what it costs and what user code
+                                compiled without -fstack-clash-protection
+                                needs) */
+  void *reserved[2];
 } beam_config_t;
 
 enum beam_run_flags {

@@ -55,7 +55,6 @@
 #include <unistd.h>
 
 #define FRAMES_SEEN 64
-#define GUARD_SLACK_PAGES 16 /* a large frame may jump past the guard */
 
 extern const char __start_cbeam_text[] __attribute__((weak, visibility("hidden")));
 extern const char __stop_cbeam_text[] __attribute__((weak, visibility("hidden")));
@@ -177,15 +176,19 @@ typedef struct fault_view {
   uintptr_t where; /* the address 'why' is about */
 } fault_view_t;
 
+/* The stack, or its guard: a frame larger than the space left moves the
+** stack pointer into the guard before anything is written. */
 static bool on_process_stack(beam__proc_t *p, uintptr_t sp) {
-  uintptr_t lo = (uintptr_t) p->ctx.stack_lo - GUARD_SLACK_PAGES * ft.page;
+  uintptr_t lo = (uintptr_t) p->ctx.stack_lo - beam__stack_guard_bytes();
   uintptr_t hi = (uintptr_t) p->ctx.stack_lo + p->ctx.stack_size;
   return sp >= lo && sp <= hi;
 }
 
+/* A fault at most 256 bytes into the stack counts too: the canary mode's
+** guard word and a push that straddles the boundary. */
 static bool in_guard(beam__proc_t *p, uintptr_t addr) {
   uintptr_t lo = (uintptr_t) p->ctx.stack_lo;
-  return addr < lo + 256 && addr + ft.page * GUARD_SLACK_PAGES >= lo;
+  return addr < lo + 256 && addr + beam__stack_guard_bytes() >= lo;
 }
 
 static enum verdict fatal(fault_view_t *v, const char *why, uintptr_t where) {

@@ -98,6 +98,7 @@ static struct {
   stack_class_t cls[MAX_CLASSES];
   unsigned nclass;
   size_t page;
+  size_t guard_bytes; /* below each stack: at least a page (stack.h) */
   size_t desc_bytes; /* descriptor size rounded to a cache line */
   enum guard_mode guard;
   long mprotect_budget;
@@ -180,8 +181,9 @@ void beam__stack_thread_fini(beam__sched_t *s) {
 
 /* ---- Classes and regions ---- */
 
-int beam__stack_init(size_t default_usable) {
+int beam__stack_init(size_t default_usable, size_t guard_bytes) {
   st.page = (size_t) sysconf(_SC_PAGESIZE);
+  st.guard_bytes = round_up(guard_bytes ? guard_bytes : st.page, st.page);
   st.desc_bytes = round_up(sizeof(beam__proc_t), BEAM_CACHELINE);
   st.nclass = 0;
   st.guard = GUARD_MADVISE;
@@ -200,6 +202,10 @@ int beam__stack_init(size_t default_usable) {
   }
   (void) default_usable;
   return 0;
+}
+
+size_t beam__stack_guard_bytes(void) {
+  return st.guard_bytes;
 }
 
 void beam__stack_fini(void) {
@@ -231,7 +237,7 @@ static int class_for(size_t usable) {
   stack_class_t *c = &st.cls[st.nclass];
   memset(c, 0, sizeof *c);
   c->usable = usable;
-  c->slot_size = round_up(st.page + usable + st.desc_bytes, st.page);
+  c->slot_size = round_up(st.guard_bytes + usable + st.desc_bytes, st.page);
   return (int) st.nclass++;
 }
 
@@ -282,12 +288,13 @@ static int grow(stack_class_t *c) {
 ** guarded slot never writes the canary, which would touch a second page). */
 static char *guard_slot(char *lo) {
   if (st.guard == GUARD_MADVISE) {
-    if (madvise(lo, st.page, MADV_GUARD_INSTALL) == 0)
+    if (madvise(lo, st.guard_bytes, MADV_GUARD_INSTALL) == 0)
       return lo;
     st.guard = GUARD_MPROTECT; /* kernel < 6.13, or Valgrind */
   }
   if (st.guard == GUARD_MPROTECT) {
-    if (st.mprotect_budget > 0 && mprotect(lo, st.page, PROT_NONE) == 0) {
+    if (st.mprotect_budget > 0 &&
+        mprotect(lo, st.guard_bytes, PROT_NONE) == 0) {
       st.mprotect_budget--;
       st.coalesce = false; /* releases must not span PROT_NONE pages */
       return lo;
@@ -302,8 +309,8 @@ static beam__proc_t *prepare(stack_class_t *c, unsigned cls, char *tagged) {
   beam__proc_t *p = (beam__proc_t *) (lo + c->slot_size - st.desc_bytes);
   memset(p, 0, sizeof *p);
   p->stack_class = cls;
-  p->ctx.stack_lo = lo + st.page;
-  p->ctx.stack_size = (size_t) ((char *) p - (lo + st.page));
+  p->ctx.stack_lo = lo + st.guard_bytes;
+  p->ctx.stack_size = (size_t) ((char *) p - (lo + st.guard_bytes));
 #ifdef BEAM_ASAN
   __asan_unpoison_memory_region(p->ctx.stack_lo, p->ctx.stack_size);
 #endif
@@ -316,7 +323,7 @@ static beam__proc_t *prepare(stack_class_t *c, unsigned cls, char *tagged) {
 
 /* The slot as stored in free lists (see guard_slot). */
 static char *slot_tagged(beam__proc_t *p) {
-  char *lo = (char *) p->ctx.stack_lo - st.page;
+  char *lo = (char *) p->ctx.stack_lo - st.guard_bytes;
   return (p->pflags & BEAM__PF_CANARY) ? lo + 1 : lo;
 }
 
@@ -438,7 +445,8 @@ static void release(stack_class_t *c, char **v, size_t n, bool coalesce) {
       j++;
     /* The first guard stays out of the range; inner ones are guard
     ** markers, which MADV_DONTNEED leaves in place. */
-    madvise(lo + st.page, (j - i) * c->slot_size - st.page, MADV_DONTNEED);
+    madvise(lo + st.guard_bytes, (j - i) * c->slot_size - st.guard_bytes,
+            MADV_DONTNEED);
     i = j;
   }
 }

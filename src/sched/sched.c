@@ -460,7 +460,8 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
       (c.stack_size != 0 && c.stack_size < 16384) ||
       c.stack_size > ((size_t) 1 << 30) ||
       (c.flags & ~(BEAM_RUN_FAULTS_ABORT | BEAM_RUN_NO_SPARES)) ||
-      c.dirty_io_threads > 1024 || spares > BEAM__MAX_SCHED - n)
+      c.dirty_io_threads > 1024 || spares > BEAM__MAX_SCHED - n ||
+      c.stack_guard > BEAM__STACK_GUARD_MAX)
     return BEAM_EINVAL;
   bool expected = false;
   if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
@@ -482,7 +483,9 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   if (rc == 0)
     rc = beam__ptab_init(limit);
   if (rc == 0)
-    rc = beam__stack_init(beam__rt.stack_size);
+    rc = beam__stack_init(beam__rt.stack_size,
+                          c.stack_guard ? c.stack_guard
+                                        : BEAM__STACK_GUARD_DEFAULT);
   if (rc == 0)
     beam__fault_init(!(c.flags & BEAM_RUN_FAULTS_ABORT));
   if (rc == 0)

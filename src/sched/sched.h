@@ -251,8 +251,13 @@ void beam__ptab_remove(beam__proc_t *p);
 beam__proc_t *beam__ptab_lookup(beam_pid_t pid);
 bool beam__ptab_alive(beam_pid_t pid);
 
-/* Stacks (stack.c). The slot's top holds the descriptor. */
-int beam__stack_init(size_t default_usable);
+/* Stacks (stack.c). The slot's top holds the descriptor; 'guard_bytes'
+** (rounded up to pages) of guard lie below each stack. */
+#define BEAM__STACK_GUARD_DEFAULT ((size_t) 64 << 10)
+#define BEAM__STACK_GUARD_MAX     ((size_t) 1 << 30)
+int beam__stack_init(size_t default_usable, size_t guard_bytes);
+/* The guard's size below every stack. [any] */
+size_t beam__stack_guard_bytes(void);
 void beam__stack_fini(void);
 /* Returns the top of a fresh slot for 'usable' bytes of stack, or NULL. */
 beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable);
