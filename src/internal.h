@@ -27,6 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The library itself calls the plain functions: the checked macros
+** (cbeam/args.h) are for users' code. */
+#define BEAM_NO_TYPED_ARGS 1
 #include "cbeam.h"
 
 #define BEAM_LIKELY(x)   __builtin_expect(!!(x), 1)

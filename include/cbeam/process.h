@@ -207,6 +207,15 @@ BEAM_API int beam_send(beam_pid_t to, beam_term_t msg);
 ** skipped without being looked at. [proc, yields]
 */
 BEAM_API int beam_receive(int64_t timeout_ms, const char *pattern, ...);
+/* What the beam_receive macro calls (cbeam/args.h): 'n' beam_arg_t values,
+** the clause list with its final NULL; BEAM_EBADARG for an argument of
+** the wrong type, a missing one or one after the NULL. [proc, yields] */
+BEAM_API int beam_receive_checked(int64_t timeout_ms, size_t n, ...);
+#ifdef BEAM_TYPED_ARGS
+#define beam_receive(timeout_ms, ...)                                          \
+  beam_receive_checked((timeout_ms), BEAM__NARG(__VA_ARGS__),                  \
+                       BEAM__MAP(BEAM_ARG, __VA_ARGS__))
+#endif
 /* Receive the oldest message whatever it is. [proc, yields] */
 BEAM_API int beam_receive_any(int64_t timeout_ms, beam_term_t *msg);
 /* Receive the oldest message for which 'match(msg, ctx)' returns a

@@ -44,6 +44,8 @@ typedef struct beam_term {
   uint64_t raw;
 } beam_term_t;
 
+#include "args.h"
+
 /* A pid is a term (an immediate: no heap behind it). */
 typedef beam_term_t beam_pid_t;
 
@@ -123,6 +125,10 @@ BEAM_API beam_term_t beam_make_ref(void);
 */
 BEAM_API beam_term_t beam_fmt(const char *fmt, ...);
 BEAM_API beam_term_t beam_vfmt(const char *fmt, va_list ap);
+/* What the beam_fmt macro calls (cbeam/args.h): 'n' beam_arg_t values,
+** the format then its holes' values. Checked: BEAM_EBADARG for a value
+** of the wrong type for its hole, a missing or an extra one. */
+BEAM_API beam_term_t beam_fmt_checked(size_t n, ...);
 
 /*
 ** beam_match: match 't' against a pattern in the same syntax, binding
@@ -142,7 +148,11 @@ BEAM_API beam_term_t beam_vfmt(const char *fmt, va_list ap);
 ** [any, nofail-alloc: matching never allocates]
 */
 BEAM_API int beam_match(beam_term_t t, const char *pattern, ...);
+/* The same with the arguments in '*ap', which is advanced past them. */
 BEAM_API int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap);
+/* What the beam_match macro calls (cbeam/args.h): 'n' beam_arg_t values,
+** the pattern then its arguments; BEAM_EBADARG as beam_fmt_checked. */
+BEAM_API int beam_match_checked(beam_term_t t, size_t n, ...);
 
 /* Syntax check for beam_fmt (is_pattern = 0) or beam_match (1) text.
 ** Returns 0 if well formed; else BEAM_EPATTERN, with '*pos' the byte offset
@@ -225,5 +235,16 @@ BEAM_API beam_mark_t beam_arena_mark(void);
 BEAM_API void beam_arena_release(beam_mark_t mark);
 /* [any] Bytes the current heap holds (terms + received messages). */
 BEAM_API size_t beam_arena_bytes(void);
+
+/* Checked arguments (cbeam/args.h): in C11, beam_fmt and beam_match are
+** macros that pass each argument with its C type, so that a wrong one is
+** BEAM_EBADARG instead of a wrong read. */
+#ifdef BEAM_TYPED_ARGS
+#define beam_fmt(...)                                                          \
+  beam_fmt_checked(BEAM__NARG(__VA_ARGS__), BEAM__MAP(BEAM_ARG, __VA_ARGS__))
+#define beam_match(t, ...)                                                     \
+  beam_match_checked((t), BEAM__NARG(__VA_ARGS__),                             \
+                     BEAM__MAP(BEAM_ARG, __VA_ARGS__))
+#endif
 
 #endif

@@ -94,21 +94,23 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
   }
 }
 
-/* ---- Clause lists: "pattern", args..., "pattern", args..., NULL ---- */
+/* ---- Clause lists: "pattern", args..., "pattern", args..., NULL ----
+** The arguments come through a cursor (term/args.h), so the plain and the
+** checked calling conventions share all of this. */
 
 typedef struct clauses {
   const char *first;
-  va_list *args; /* positioned just after 'first' */
+  beam__args_t *args; /* positioned just after 'first' */
 } clauses_t;
 
 static int match_clauses(beam_term_t msg, void *ctx) {
   clauses_t *c = ctx;
-  va_list ap;
-  va_copy(ap, *c->args);
+  beam__args_t a;
+  beam__args_copy(&a, c->args);
   const char *pat = c->first;
   int index = 0, r = NO_MATCH;
   while (pat != NULL) {
-    int m = beam__pattern_match(msg, pat, &ap);
+    int m = beam__pattern_match(msg, pat, &a);
     if (m == 1) {
       r = index;
       break;
@@ -117,32 +119,35 @@ static int match_clauses(beam_term_t msg, void *ctx) {
       r = m;
       break;
     }
-    pat = va_arg(ap, const char *);
+    pat = beam__args_clause(&a);
     index++;
   }
-  va_end(ap);
+  beam__args_end(&a);
   return r;
 }
 
-/* Validate every clause before looking at any message (a malformed
-** pattern is an error even when the mailbox is empty), and find out
-** whether every clause needs the ref this process made last. */
-static int check_clauses(beam__proc_t *p, const char *first, va_list *args,
-                         bool *from_mark) {
-  va_list ap;
-  va_copy(ap, *args);
+/* Validate every clause and its arguments before looking at any message
+** (a malformed pattern or a bad argument is an error even when the
+** mailbox is empty), and find out whether every clause needs the ref this
+** process made last. */
+static int check_clauses(beam__proc_t *p, const char *first,
+                         beam__args_t *args, bool *from_mark) {
+  beam__args_t a;
+  beam__args_copy(&a, args);
   const char *pat = first;
   int rc = 0;
   bool all_ref = p->ref_mark_id != 0;
   while (pat != NULL) {
     bool has_ref = false;
-    rc = beam__pattern_args(pat, &ap, p->ref_mark_id, &has_ref);
+    rc = beam__pattern_args(pat, &a, p->ref_mark_id, &has_ref);
     if (rc < 0)
       break;
     all_ref = all_ref && has_ref;
-    pat = va_arg(ap, const char *);
+    pat = beam__args_clause(&a);
   }
-  va_end(ap);
+  if (rc == 0)
+    rc = a.err != 0 ? a.err : beam__args_done(&a);
+  beam__args_end(&a);
   *from_mark = rc == 0 && all_ref;
   return rc;
 }
@@ -169,10 +174,11 @@ static int match_compiled(beam_term_t msg, void *ctx) {
 
 /* 1 if every clause compiled (and the ref check as check_clauses), 0 if
 ** they must be interpreted (too many, or not compiled), or an error. */
-static int compile_clauses(beam__proc_t *p, const char *first, va_list *args,
-                           compiled_t *c, bool *from_mark) {
-  va_list ap;
-  va_copy(ap, *args);
+static int compile_clauses(beam__proc_t *p, const char *first,
+                           beam__args_t *args, compiled_t *c,
+                           bool *from_mark) {
+  beam__args_t a;
+  beam__args_copy(&a, args);
   const char *pat = first;
   bool all_ref = p->ref_mark_id != 0;
   size_t used = 0;
@@ -191,7 +197,7 @@ static int compile_clauses(beam__proc_t *p, const char *first, va_list *args,
       break;
     }
     bool has_ref = false;
-    int e = beam__pat_load(cp, &ap, &c->argv[used], p->ref_mark_id, &has_ref);
+    int e = beam__pat_load(cp, &a, &c->argv[used], p->ref_mark_id, &has_ref);
     if (e < 0) {
       rc = e;
       break;
@@ -200,35 +206,54 @@ static int compile_clauses(beam__proc_t *p, const char *first, va_list *args,
     c->args[c->n++] = &c->argv[used];
     used += nargs;
     all_ref = all_ref && has_ref;
-    pat = va_arg(ap, const char *);
+    pat = beam__args_clause(&a);
   }
-  va_end(ap);
+  if (rc == 1 && (a.err != 0 || beam__args_done(&a) != 0))
+    rc = a.err != 0 ? a.err : BEAM_EBADARG;
+  beam__args_end(&a);
   *from_mark = rc == 1 && all_ref;
   return rc;
 }
 
-int beam_receive(int64_t timeout_ms, const char *pattern, ...) {
+/* beam_receive behind both conventions: 'args' just after 'pattern'. */
+static int receive_clauses(int64_t timeout_ms, const char *pattern,
+                           beam__args_t *args) {
   beam__proc_t *p = beam__proc_current();
   if (!p)
     return BEAM_ENOTPROC;
   if (check_timeout(timeout_ms) < 0 || pattern == NULL)
     return BEAM_EINVAL;
-  va_list ap;
-  va_start(ap, pattern);
   bool from_mark = false;
   compiled_t cc;
-  int rc = compile_clauses(p, pattern, &ap, &cc, &from_mark);
-  if (rc == 1) {
-    rc = receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
-    va_end(ap);
-    return rc;
-  }
+  int rc = compile_clauses(p, pattern, args, &cc, &from_mark);
+  if (rc == 1)
+    return receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
   if (rc == 0)
-    rc = check_clauses(p, pattern, &ap, &from_mark);
+    rc = check_clauses(p, pattern, args, &from_mark);
   if (rc == 0) {
-    clauses_t c = {pattern, &ap};
+    clauses_t c = {pattern, args};
     rc = receive_loop(p, timeout_ms, match_clauses, &c, NULL, from_mark);
   }
+  return rc;
+}
+
+int(beam_receive)(int64_t timeout_ms, const char *pattern, ...) {
+  va_list ap;
+  va_start(ap, pattern);
+  beam__args_t a;
+  beam__args_start(&a, &ap, SIZE_MAX);
+  int rc = receive_clauses(timeout_ms, pattern, &a);
+  va_end(ap);
+  return rc;
+}
+
+int beam_receive_checked(int64_t timeout_ms, size_t n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  beam__args_t a;
+  beam__args_start(&a, &ap, n);
+  const char *pattern = beam__args_clause(&a);
+  int rc = a.err != 0 ? a.err : receive_clauses(timeout_ms, pattern, &a);
   va_end(ap);
   return rc;
 }

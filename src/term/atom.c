@@ -89,7 +89,7 @@ static _Atomic uint32_t slots0[TABLE0];
 static table_t table0 = {TABLE0 - 1, NULL, slots0};
 
 static _Atomic(table_t *) table;
-static _Atomic size_t count;
+_Atomic size_t beam__atom_count; /* term.h: read by beam__term_bad */
 static _Atomic size_t limit = DEFAULT_LIMIT;
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -169,7 +169,7 @@ static int grow(void) {
   t->slots = (_Atomic uint32_t *) (void *) (t + 1);
   t->mask = n - 1;
   t->retired = old;
-  size_t c = atomic_load_explicit(&count, memory_order_relaxed);
+  size_t c = atomic_load_explicit(&beam__atom_count, memory_order_relaxed);
   for (size_t i = 0; i < c; i++)
     slot_put(t, entry_at(i)->hash, (uint32_t) i);
   /* Release: readers that load the new table see all its slots. */
@@ -185,7 +185,7 @@ static void init_once(void) {
     slot_put(&table0, e->hash, (uint32_t) i);
   }
   atomic_store_explicit(&segs[0], seg0, memory_order_relaxed);
-  atomic_store_explicit(&count, NSTATIC, memory_order_relaxed);
+  atomic_store_explicit(&beam__atom_count, NSTATIC, memory_order_relaxed);
   /* pthread_once orders all of the above before any caller returns. */
   atomic_store_explicit(&table, &table0, memory_order_release);
 }
@@ -203,7 +203,7 @@ int beam__atoms_set_limit(size_t n) {
     return BEAM_EINVAL;
   pthread_mutex_lock(&insert_lock);
   int rc = 0;
-  if (n < atomic_load_explicit(&count, memory_order_relaxed))
+  if (n < atomic_load_explicit(&beam__atom_count, memory_order_relaxed))
     rc = BEAM_EINVAL;
   else /* Relaxed: read only under the lock. */
     atomic_store_explicit(&limit, n, memory_order_relaxed);
@@ -213,7 +213,7 @@ int beam__atoms_set_limit(size_t n) {
 
 size_t beam__atoms_count(void) {
   beam__atoms_init();
-  return atomic_load_explicit(&count, memory_order_acquire);
+  return atomic_load_explicit(&beam__atom_count, memory_order_acquire);
 }
 
 /* 0 if 'name' is a valid atom name: UTF-8, <= 255 code points, no NUL. */
@@ -237,7 +237,7 @@ static beam_term_t insert(const char *name, size_t len, uint32_t h) {
   pthread_mutex_lock(&insert_lock);
   table_t *t = atomic_load_explicit(&table, memory_order_relaxed);
   long found = find_in(t, name, len, h);
-  size_t c = atomic_load_explicit(&count, memory_order_relaxed);
+  size_t c = atomic_load_explicit(&beam__atom_count, memory_order_relaxed);
   if (found >= 0) {
     r = atom_term((size_t) found);
   } else if (c >= atomic_load_explicit(&limit, memory_order_relaxed)) {
@@ -261,7 +261,7 @@ static beam_term_t insert(const char *name, size_t len, uint32_t h) {
       slot_put(atomic_load_explicit(&table, memory_order_relaxed), h,
                (uint32_t) c);
       /* Release: beam__atoms_count() readers see the entries it counts. */
-      atomic_store_explicit(&count, c + 1, memory_order_release);
+      atomic_store_explicit(&beam__atom_count, c + 1, memory_order_release);
       r = atom_term(c);
     }
   }
@@ -304,11 +304,6 @@ beam_term_t beam_atom(const char *name) {
   return beam_atom_len(name, strlen(name));
 }
 
-bool beam__atom_index_valid(uint64_t index) {
-  beam__atoms_init();
-  return index < atomic_load_explicit(&count, memory_order_acquire);
-}
-
 const char *beam_atom_name(beam_term_t t) {
   if (beam__tag(t) != BEAM__TAG_ATOM)
     return NULL;
@@ -316,7 +311,7 @@ const char *beam_atom_name(beam_term_t t) {
   if (index < NSTATIC)
     return static_entries[index].name; /* valid before init too */
   beam__atoms_init();
-  if (index >= atomic_load_explicit(&count, memory_order_acquire))
+  if (index >= atomic_load_explicit(&beam__atom_count, memory_order_acquire))
     return NULL;
   entry_t *e = entry_at(index);
   return e ? e->name : NULL;
@@ -328,7 +323,7 @@ __attribute__((destructor)) static void atoms_free(void) {
   table_t *t = atomic_load_explicit(&table, memory_order_acquire);
   if (t == NULL)
     return;
-  size_t c = atomic_load_explicit(&count, memory_order_acquire);
+  size_t c = atomic_load_explicit(&beam__atom_count, memory_order_acquire);
   for (size_t i = NSTATIC; i < c; i++)
     beam__free(entry_at(i));
   for (unsigned k = 1; k < NSEGS; k++)

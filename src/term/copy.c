@@ -42,7 +42,8 @@ BEAM__WALK_STACK(spans, span_t)
 /* The next non-immediate word of the pending spans, or NULL when the walk
 ** is over. Every span on the stack has n >= 1; one is popped as its last
 ** word is handed out (walk.h). */
-static uint64_t *next_word(spans_t *s) {
+static inline __attribute__((always_inline)) uint64_t *
+next_word(spans_t *s) {
   while (s->sp > 0) {
     span_t *top = &s->f[s->sp - 1];
     uint64_t *w = top->p++;

@@ -543,38 +543,37 @@ size_t beam__pat_nargs(const beam__pat_t *pat) {
   return pat->nargs;
 }
 
-int beam__parg_take(char type, va_list *ap, beam__parg_t *a) {
+int beam__parg_take(char type, beam__args_t *in, beam__parg_t *a) {
   switch (type) {
-  case 'v':
-    a->out = va_arg(*ap, beam_term_t *);
-    return a->out ? 0 : BEAM_EINVAL;
-  case 'i': a->i = va_arg(*ap, int64_t); return 0;
-  case 'u': a->u = va_arg(*ap, uint64_t); return 0;
-  case 'f': a->f = va_arg(*ap, double); return 0;
+  case 'v': a->out = beam__args_out(in); break;
+  case 'i': a->i = beam__args_i64(in); break;
+  case 'u': a->u = beam__args_u64(in); break;
+  case 'f': a->f = beam__args_f64(in); break;
   case 'b':
-    a->b.p = va_arg(*ap, const void *);
-    a->b.n = va_arg(*ap, size_t);
-    return a->b.p || a->b.n == 0 ? 0 : BEAM_EINVAL;
-  case 't': a->t = va_arg(*ap, beam_term_t); return 0;
+    a->b.p = beam__args_ptr(in);
+    a->b.n = beam__args_size(in);
+    if (a->b.p == NULL && a->b.n != 0 && in->err == 0)
+      in->err = BEAM_EINVAL;
+    break;
+  case 't': a->t = beam__args_term(in); break;
   default: /* a s l */
-    a->s = va_arg(*ap, const char *);
-    return a->s ? 0 : BEAM_EINVAL;
+    a->s = beam__args_str(in);
+    break;
   }
+  return in->err;
 }
 
-int beam__pat_load(const beam__pat_t *pat, va_list *ap, beam__parg_t *args,
-                   uint64_t ref_id, bool *has_ref) {
-  int rc = 0;
+int beam__pat_load(const beam__pat_t *pat, beam__args_t *in,
+                   beam__parg_t *args, uint64_t ref_id, bool *has_ref) {
   bool ref = false;
   for (size_t i = 0; i < pat->nargs; i++) {
-    if (beam__parg_take(pat->types[i], ap, &args[i]) < 0)
-      rc = BEAM_EINVAL;
-    else if (pat->types[i] == 't' && ref_id != 0)
+    beam__parg_take(pat->types[i], in, &args[i]);
+    if (pat->types[i] == 't' && ref_id != 0)
       ref = ref || beam__ref_id(args[i].t) == ref_id;
   }
   if (has_ref)
     *has_ref = ref;
-  return rc;
+  return in->err;
 }
 
 /* ---- Matching ---- */

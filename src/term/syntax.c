@@ -38,6 +38,7 @@
 ** Threading: pure functions of their arguments. [any]
 */
 #include "syntax.h"
+#include "args.h"
 #include "heap.h"
 #include "pattern.h"
 
@@ -562,7 +563,7 @@ int beam__pattern_scan(const char *pat, size_t *nargs) {
 typedef struct build {
   const char *s;
   size_t pos;
-  va_list *ap;
+  beam__args_t *args;
 } build_t;
 
 /* Elements before the matching 'close' of a sequence that starts at
@@ -705,32 +706,46 @@ static beam_term_t build_bin(build_t *b) {
   return r;
 }
 
+/* A hole's term; a bad argument gives an error term (and the first
+** problem stays in b->args->err). */
 static beam_term_t build_hole(build_t *b, char h) {
-  va_list *ap = b->ap;
+  beam__args_t *a = b->args;
+  beam_term_t t;
   switch (h) {
   case 'i':
-    return beam_int(va_arg(*ap, int64_t));
+    t = beam_int(beam__args_i64(a));
+    break;
   case 'u':
-    return beam_uint(va_arg(*ap, uint64_t));
+    t = beam_uint(beam__args_u64(a));
+    break;
   case 'f':
-    return beam_float(va_arg(*ap, double));
+    t = beam_float(beam__args_f64(a));
+    break;
   case 'a':
-    return beam_atom(va_arg(*ap, const char *));
   case 's':
-    return beam_string(va_arg(*ap, const char *));
-  case 'l':
-    return beam_charlist(va_arg(*ap, const char *));
+  case 'l': {
+    const char *str = beam__args_str(a);
+    t = str == NULL ? beam_error_term(BEAM_EINVAL)
+        : h == 'a'  ? beam_atom(str)
+        : h == 's'  ? beam_string(str)
+                    : beam_charlist(str);
+    break;
+  }
   case 'b': {
-    const void *p = va_arg(*ap, const void *);
-    size_t n = va_arg(*ap, size_t);
-    return beam_binary(p, n);
+    const void *p = beam__args_ptr(a);
+    size_t n = beam__args_size(a);
+    t = beam_binary(p, n);
+    break;
   }
   default: { /* 't' */
-    beam_term_t t = va_arg(*ap, beam_term_t);
+    t = beam__args_term(a);
     int bad = beam__term_bad(t);
-    return bad != 0 ? beam_error_term(bad) : t;
+    if (bad != 0)
+      t = beam_error_term(bad);
+    break;
   }
   }
+  return a->err != 0 ? beam_error_term(a->err) : t;
 }
 
 static beam_term_t build_tuple(build_t *b) {
@@ -861,23 +876,45 @@ static beam_term_t build_term(build_t *b) {
   }
 }
 
-beam_term_t beam_vfmt(const char *fmt, va_list ap) {
+/* beam_fmt behind both conventions: 'a' holds the holes' values. */
+static beam_term_t fmt_args(const char *fmt, beam__args_t *a) {
   if (fmt == NULL)
     return beam_error_term(BEAM_EINVAL);
-  if (scan_text(fmt, 0, NULL, NULL, NULL) < 0)
+  size_t nargs;
+  if (scan_text(fmt, 0, &nargs, NULL, NULL) < 0)
     return beam_error_term(BEAM_EPATTERN);
+  if (a->checked && a->left != nargs)
+    return beam_error_term(BEAM_EBADARG); /* before anything is built */
+  build_t b = {fmt, 0, a};
+  beam_term_t t = build_term(&b);
+  return a->err != 0 ? beam_error_term(a->err) : t;
+}
+
+beam_term_t beam_vfmt(const char *fmt, va_list ap) {
   va_list aq;
   va_copy(aq, ap);
-  build_t b = {fmt, 0, &aq};
-  beam_term_t t = build_term(&b);
+  beam__args_t a;
+  beam__args_start(&a, &aq, SIZE_MAX);
+  beam_term_t t = fmt_args(fmt, &a);
   va_end(aq);
   return t;
 }
 
-beam_term_t beam_fmt(const char *fmt, ...) {
+beam_term_t(beam_fmt)(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   beam_term_t t = beam_vfmt(fmt, ap);
+  va_end(ap);
+  return t;
+}
+
+beam_term_t beam_fmt_checked(size_t n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  beam__args_t a;
+  beam__args_start(&a, &ap, n);
+  const char *fmt = n > 0 ? beam__args_str(&a) : NULL;
+  beam_term_t t = a.err != 0 ? beam_error_term(a.err) : fmt_args(fmt, &a);
   va_end(ap);
   return t;
 }
@@ -895,8 +932,7 @@ typedef struct binding {
 typedef struct walk {
   const char *s;
   size_t pos;
-  va_list *ap;
-  int einval; /* a NULL argument was seen */
+  beam__args_t *args; /* its 'err': a bad argument was seen */
   int nb;
   binding_t b[BEAM__PATTERN_MAX_VARS];
 } walk_t;
@@ -1047,10 +1083,8 @@ static BEAM_NOINLINE int walk_bin(walk_t *w, const beam_term_t *t) {
 
 static BEAM_NOINLINE int walk_hole(walk_t *w, char h, const beam_term_t *t) {
   beam__parg_t a;
-  if (beam__parg_take(h, w->ap, &a) < 0) {
-    w->einval = 1;
+  if (beam__parg_take(h, w->args, &a) < 0)
     return 0;
-  }
   return t && beam__hole_eq(h, &a, *t);
 }
 
@@ -1065,9 +1099,7 @@ static BEAM_NOINLINE int walk_var(walk_t *w, tok_t k, const beam_term_t *t) {
   binding_t *b = &w->b[w->nb++];
   b->name = name;
   b->len = (uint32_t) k.len;
-  b->out = va_arg(*w->ap, beam_term_t *);
-  if (b->out == NULL)
-    w->einval = 1;
+  b->out = beam__args_out(w->args);
   b->bound = t != NULL;
   if (t)
     b->val = *t;
@@ -1120,25 +1152,25 @@ static BEAM_NOINLINE int walk_list(walk_t *w, const beam_term_t *t) {
 
 /* The value for the key pattern at w->pos in map 'm', found by matching
 ** the key text against each key with a copy of the arguments. Leaves
-** w->pos and *w->ap unchanged. */
+** w->pos and w->args unchanged. */
 static int map_lookup(walk_t *w, beam_term_t m, beam_term_t *value) {
   const uint64_t *p = beam__box_ptr(m);
   size_t n = (size_t) BEAM__HDR_SIZE(p[0]), start = w->pos;
-  va_list *saved = w->ap;
+  beam__args_t *saved = w->args;
   int found = 0;
   for (size_t i = 0; i < n && !found; i++) {
-    va_list aq;
-    va_copy(aq, *saved);
-    w->ap = &aq;
+    beam__args_t copy;
+    beam__args_copy(&copy, saved);
+    w->args = &copy;
     w->pos = start;
     beam_term_t k = beam__mk(p[1 + i]);
     if (walk_term(w, &k)) {
       *value = beam__mk(p[1 + n + i]);
       found = 1;
     }
-    va_end(aq);
+    beam__args_end(&copy);
   }
-  w->ap = saved;
+  w->args = saved;
   w->pos = start;
   return found;
 }
@@ -1195,16 +1227,15 @@ static int walk_term(walk_t *w, const beam_term_t *t) {
   }
 }
 
-int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap) {
+int beam__pattern_match(beam_term_t t, const char *pat, beam__args_t *args) {
   walk_t w;
   w.s = pat;
   w.pos = 0;
-  w.ap = ap;
-  w.einval = 0;
+  w.args = args;
   w.nb = 0;
   int ok = walk_term(&w, t.raw != 0 ? &t : NULL);
-  if (w.einval)
-    return BEAM_EINVAL;
+  if (args->err != 0)
+    return args->err;
   if (!ok)
     return 0;
   for (int i = 0; i < w.nb; i++)
@@ -1212,8 +1243,10 @@ int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap) {
   return 1;
 }
 
-int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap) {
-  if (pattern == NULL || ap == NULL)
+/* beam_match behind both conventions. Every argument is taken (and, in
+** checked mode, counted) before the term is looked at. */
+static int match_args(beam_term_t t, const char *pattern, beam__args_t *a) {
+  if (pattern == NULL)
     return BEAM_EINVAL;
   int err;
   const beam__pat_t *pat = beam__pat_get(pattern, &err);
@@ -1221,20 +1254,43 @@ int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap) {
     return err;
   beam__parg_t args[16];
   if (pat && beam__pat_nargs(pat) <= 16) { /* compiled (pattern.c) */
-    int rc = beam__pat_load(pat, ap, args, 0, NULL);
+    int rc = beam__pat_load(pat, a, args, 0, NULL);
+    if (rc == 0)
+      rc = beam__args_done(a);
     return rc < 0 ? rc : beam__pat_match(pat, t, args);
   }
   size_t nargs;
   int rc = beam__pattern_scan(pattern, &nargs);
   if (rc < 0)
     return rc;
-  return beam__pattern_match(t, pattern, ap);
+  if (a->checked && a->left != nargs)
+    return BEAM_EBADARG;
+  return beam__pattern_match(t, pattern, a);
 }
 
-int beam_match(beam_term_t t, const char *pattern, ...) {
+int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap) {
+  if (ap == NULL)
+    return BEAM_EINVAL;
+  beam__args_t a;
+  beam__args_start(&a, ap, SIZE_MAX);
+  return match_args(t, pattern, &a);
+}
+
+int(beam_match)(beam_term_t t, const char *pattern, ...) {
   va_list ap;
   va_start(ap, pattern);
   int rc = beam_vmatch(t, pattern, &ap);
+  va_end(ap);
+  return rc;
+}
+
+int beam_match_checked(beam_term_t t, size_t n, ...) {
+  va_list ap;
+  va_start(ap, n);
+  beam__args_t a;
+  beam__args_start(&a, &ap, n);
+  const char *pattern = n > 0 ? beam__args_str(&a) : NULL;
+  int rc = a.err != 0 ? a.err : match_args(t, pattern, &a);
   va_end(ap);
   return rc;
 }
@@ -1245,7 +1301,7 @@ int beam_match(beam_term_t t, const char *pattern, ...) {
 ** whether one of its ~t holes is the local ref with id 'ref_id'. Used by
 ** beam_receive to validate every clause before it looks at a message, and
 ** for the ref-receive optimisation. */
-int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
+int beam__pattern_args(const char *pat, beam__args_t *args, uint64_t ref_id,
                        bool *has_ref) {
   size_t nargs;
   int rc = beam__pattern_scan(pat, &nargs);
@@ -1270,16 +1326,16 @@ int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
         seen[nseen].pos = t.pos;
         seen[nseen].len = t.len;
         nseen++;
-        (void) va_arg(*ap, void *);
+        (void) beam__args_out(args);
       }
       continue;
     }
     if (t.k != T_HOLE)
       continue;
     beam__parg_t a;
-    (void) beam__parg_take(pat[t.pos + 1], ap, &a);
+    (void) beam__parg_take(pat[t.pos + 1], args, &a);
     if (pat[t.pos + 1] == 't' && ref_id != 0 && beam__ref_id(a.t) == ref_id)
       *has_ref = true;
   }
-  return 0;
+  return args->err;
 }

@@ -23,6 +23,7 @@
 #include <stdarg.h>
 
 #include "term.h"
+#include "args.h"
 
 /* Tokens, for the pattern compiler (pattern.c). */
 typedef enum {
@@ -55,15 +56,18 @@ int beam__eq_utf8_list(beam_term_t l, const char *s);
 int beam__pattern_scan(const char *pat, size_t *nargs);
 
 /* Match 't' against a pattern already accepted by beam__pattern_scan.
-** Returns 1 (variables bound), 0 (nothing bound) or BEAM_EINVAL (a NULL
-** variable pointer or hole string; nothing bound). Consumes exactly the
-** pattern's varargs from '*ap' in every case. [any, never allocates] */
-int beam__pattern_match(beam_term_t t, const char *pat, va_list *ap);
+** Returns 1 (variables bound), 0 (nothing bound) or the arguments' error
+** (BEAM_EINVAL for a NULL variable pointer or hole string, BEAM_EBADARG
+** for a checked argument of the wrong kind; nothing bound). Consumes
+** exactly the pattern's arguments from 'args' in every case.
+** [any, never allocates] */
+int beam__pattern_match(beam_term_t t, const char *pat, beam__args_t *args);
 
-/* Consume a validated-or-not pattern's varargs without matching or binding
-** (0, or BEAM_EPATTERN/BEAM_EINVAL from the scan, nothing consumed then);
-** '*has_ref' tells whether a ~t hole holds the local ref 'ref_id'. */
-int beam__pattern_args(const char *pat, va_list *ap, uint64_t ref_id,
+/* Consume a validated-or-not pattern's arguments without matching or
+** binding (0, BEAM_EPATTERN from the scan with nothing consumed, or the
+** arguments' error); '*has_ref' tells whether a ~t hole holds the local
+** ref 'ref_id'. */
+int beam__pattern_args(const char *pat, beam__args_t *args, uint64_t ref_id,
                        bool *has_ref);
 
 #endif

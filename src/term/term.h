@@ -204,8 +204,9 @@ enum beam__runtime_atom_index {
 BEAM__RUNTIME_ATOMS(BEAM__AM_DECL)
 #undef BEAM__AM_DECL
 
-/* 1 if 'index' names an atom that exists. [any, nofail] */
-bool beam__atom_index_valid(uint64_t index);
+/* Atoms that exist (atom.c): it only grows, so a relaxed load can only
+** under-count atoms made after whatever handed this thread the term. */
+extern _Atomic size_t beam__atom_count;
 
 /* 0 if the word 't' can be used as a term (the argument check of every
 ** constructor and of send, spawn and exit): the code of an error term,
@@ -213,22 +214,22 @@ bool beam__atom_index_valid(uint64_t index);
 ** other than [], an atom index never made). Boxed pointers are taken on
 ** trust: only the library makes them. [any, nofail] */
 static inline int beam__term_bad(beam_term_t t) {
-  switch (beam__tag(t)) {
-  case BEAM__TAG_BOXED:
-    return t.raw == 0 ? BEAM_EBADTERM : 0;
-  case BEAM__TAG_LIST:
-  case BEAM__TAG_SMALL:
-  case BEAM__TAG_PID:
+  uint64_t tag = beam__tag(t);
+  /* boxed (not 0), list, small, pid: the common case, one test */
+  if (BEAM_LIKELY(((0x17u >> tag) & 1) && t.raw != 0))
     return 0;
+  switch (tag) {
   case BEAM__TAG_ATOM:
-    return (t.raw >> 3) < BEAM__AMI_COUNT || beam__atom_index_valid(t.raw >> 3)
+    return (t.raw >> 3) < BEAM__AMI_COUNT ||
+                   (t.raw >> 3) < atomic_load_explicit(&beam__atom_count,
+                                                       memory_order_relaxed)
                ? 0
                : BEAM_EBADTERM;
   case BEAM__TAG_SPEC:
     return t.raw == BEAM__NIL_RAW ? 0 : BEAM_EBADTERM;
   case BEAM__TAG_ERROR:
     return (int) -(int64_t) (t.raw >> 3);
-  default:
+  default: /* 0, and tag 111 */
     return BEAM_EBADTERM;
   }
 }

@@ -13,9 +13,11 @@ static int interp(beam_term_t t, const char *pat, ...) {
   va_list ap;
   va_start(ap, pat);
   size_t n;
+  beam__args_t a;
+  beam__args_start(&a, &ap, SIZE_MAX);
   int rc = beam__pattern_scan(pat, &n);
   if (rc == 0)
-    rc = beam__pattern_match(t, pat, &ap);
+    rc = beam__pattern_match(t, pat, &a);
   va_end(ap);
   return rc;
 }
@@ -28,7 +30,9 @@ static int compiled(beam_term_t t, const char *pat, ...) {
   int rc = err;
   if (p) {
     beam__parg_t args[16];
-    rc = beam__pat_load(p, &ap, args, 0, NULL);
+    beam__args_t a;
+    beam__args_start(&a, &ap, SIZE_MAX);
+    rc = beam__pat_load(p, &a, args, 0, NULL);
     if (rc == 0)
       rc = beam__pat_match(p, t, args);
   }

@@ -226,15 +226,17 @@ BEAM_TEST(match_maps) {
 static int walk_clauses(beam_term_t msg, ...) {
   va_list ap;
   va_start(ap, msg);
+  beam__args_t args;
+  beam__args_start(&args, &ap, SIZE_MAX);
   int idx = 0, hit = -1;
   const char *pat;
-  while ((pat = va_arg(ap, const char *)) != NULL) {
+  while ((pat = beam__args_clause(&args)) != NULL) {
     size_t nargs;
     if (beam__pattern_scan(pat, &nargs) < 0) {
       hit = BEAM_EPATTERN;
       break;
     }
-    int r = beam__pattern_match(msg, pat, &ap);
+    int r = beam__pattern_match(msg, pat, &args);
     if (r == 1 && hit < 0)
       hit = idx;
     idx++;
