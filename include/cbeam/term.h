@@ -177,6 +177,8 @@ BEAM_API int beam_is(beam_term_t t, const char *atom_name);
 
 /* 0, or BEAM_ETYPE / BEAM_ERANGE (a big integer that does not fit). */
 BEAM_API int beam_get_int(beam_term_t t, int64_t *out);
+/* 0..2^64-1: 0, or BEAM_ETYPE / BEAM_ERANGE (negative or too big). */
+BEAM_API int beam_get_uint(beam_term_t t, uint64_t *out);
 BEAM_API int beam_get_float(beam_term_t t, double *out);
 /* The atom's UTF-8 name (lives as long as the runtime), or NULL. */
 BEAM_API const char *beam_atom_name(beam_term_t t);
@@ -194,6 +196,33 @@ BEAM_API size_t beam_map_size(beam_term_t map);
 /* 1 and '*value' set if present, 0 if absent, BEAM_ETYPE if not a map. */
 BEAM_API int beam_map_get(beam_term_t map, beam_term_t key,
                           beam_term_t *value);
+
+/* Walking a map, like maps:iterator/next and maps:fold. The order is
+** map-key order (integers before floats, then term order), as
+** maps:to_list gives for maps of up to 32 keys. An iterator holds no
+** resources and stays valid as long as the map does:
+**   beam_map_iter_t it;
+**   beam_term_t k, v;
+**   beam_map_iter_init(&it, m);
+**   while (beam_map_next(&it, &k, &v) == 1) ...
+*/
+typedef struct beam_map_iter {
+  uint64_t opaque[34];
+} beam_map_iter_t;
+/* [any, nofail-alloc] 0, BEAM_ETYPE if 'map' is not a map, BEAM_EINVAL. */
+BEAM_API int beam_map_iter_init(beam_map_iter_t *it, beam_term_t map);
+/* [any, nofail-alloc] 1 and the next pair ('key', 'value' may be NULL), 0
+** when there is none left, BEAM_EINVAL for an iterator never set up. */
+BEAM_API int beam_map_next(beam_map_iter_t *it, beam_term_t *key,
+                           beam_term_t *value);
+/* maps:fold(Fun, Acc, Map): 'acc' = fn(key, value, acc, ctx) for each pair
+** in iteration order; returns the last 'acc'. An error term returned by
+** 'fn' stops the fold and is its result. BEAM_ETYPE for a non-map.
+** [any] */
+typedef beam_term_t (*beam_map_fold_fn_t)(beam_term_t key, beam_term_t value,
+                                          beam_term_t acc, void *ctx);
+BEAM_API beam_term_t beam_map_fold(beam_term_t map, beam_map_fold_fn_t fn,
+                                   beam_term_t acc, void *ctx);
 
 /* ---- Order, equality, hashing (Erlang's semantics) ---- */
 

@@ -308,6 +308,24 @@ beam_term_t beam_float(double v) {
   return boxed(p);
 }
 
+int beam_get_uint(beam_term_t t, uint64_t *out) {
+  if (beam__tag(t) == BEAM__TAG_SMALL) {
+    int64_t v = (int64_t) t.raw >> 3;
+    if (v < 0)
+      return BEAM_ERANGE;
+    if (out)
+      *out = (uint64_t) v;
+    return 0;
+  }
+  if (!beam__is_box_of(t, BEAM__SUB_BIGINT))
+    return BEAM_ETYPE;
+  if (beam__big_neg(t) || beam__big_nlimbs(t) != 1)
+    return BEAM_ERANGE;
+  if (out)
+    *out = beam__big_limbs(t)[0];
+  return 0;
+}
+
 int beam_get_float(beam_term_t t, double *out) {
   if (!beam__is_box_of(t, BEAM__SUB_FLOAT))
     return BEAM_ETYPE;
@@ -568,6 +586,58 @@ int beam_map_get(beam_term_t map, beam_term_t key, beam_term_t *value) {
   if (value)
     *value = beam__mk(p[1 + BEAM__HDR_SIZE(p[0]) + at]);
   return 1;
+}
+
+/* Iteration. The iterator keeps the map and a position; the opaque room
+** is for the trie maps of the memory work, whose walk needs a stack of
+** nodes. Over a flat map the position is the index into its sorted keys. */
+BEAM_STATIC_ASSERT(sizeof(beam_map_iter_t) >= 2 * sizeof(uint64_t),
+                   "room for the map and a position");
+
+int beam_map_iter_init(beam_map_iter_t *it, beam_term_t map) {
+  if (it == NULL)
+    return BEAM_EINVAL;
+  if (!beam_is_map(map))
+    return BEAM_ETYPE;
+  it->opaque[0] = map.raw;
+  it->opaque[1] = 0;
+  return 0;
+}
+
+int beam_map_next(beam_map_iter_t *it, beam_term_t *key, beam_term_t *value) {
+  if (it == NULL || !beam_is_map(beam__mk(it->opaque[0])))
+    return BEAM_EINVAL;
+  const uint64_t *p = beam__box_ptr(beam__mk(it->opaque[0]));
+  size_t n = (size_t) BEAM__HDR_SIZE(p[0]), i = (size_t) it->opaque[1];
+  if (i >= n)
+    return 0;
+  it->opaque[1] = i + 1;
+  if (key)
+    *key = beam__mk(p[1 + i]);
+  if (value)
+    *value = beam__mk(p[1 + n + i]);
+  return 1;
+}
+
+beam_term_t beam_map_fold(beam_term_t map, beam_map_fold_fn_t fn,
+                          beam_term_t acc, void *ctx) {
+  int err = bad(map);
+  if (err == 0)
+    err = bad(acc);
+  if (err != 0)
+    return beam_error_term(err);
+  if (fn == NULL)
+    return beam_error_term(BEAM_EINVAL);
+  beam_map_iter_t it;
+  if ((err = beam_map_iter_init(&it, map)) != 0)
+    return beam_error_term(err);
+  beam_term_t k, v;
+  while (beam_map_next(&it, &k, &v) == 1) {
+    acc = fn(k, v, acc, ctx);
+    if (beam_is_error(acc))
+      break; /* the callback's error stops the fold and is its result */
+  }
+  return acc;
 }
 
 /* ---- References and pids ---- */
