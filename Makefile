@@ -47,6 +47,16 @@ endif
 CFLAGS_ += $(CFLAGS)
 LDFLAGS_ += $(LDFLAGS)
 
+# C++ only builds the test that the public header compiles as C++11
+# (tests/cxx/); the library itself is C.
+CXX      ?= g++
+CXXFLAGS_ := -std=c++11 $(OPT) -Wall -Wextra -Wpedantic -Werror \
+             -fstack-clash-protection -fno-omit-frame-pointer -pthread -Iinclude
+ifneq ($(SAN),)
+  CXXFLAGS_ += -fsanitize=$(SAN) -fno-sanitize-recover=all
+endif
+CXXFLAGS_ += $(CXXFLAGS)
+
 ifeq ($(ARCH),x86_64)
   CTX_ASM := src/proc/ctx_x86_64.S
 else ifeq ($(ARCH),aarch64)
@@ -127,10 +137,23 @@ $(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
 
 bench: $(B)/cbeam-bench
 
-# The summary line is the sum over the unit runner and the examples. The
-# benchmark driver is built too, so that it cannot rot between comparisons.
-test: $(B)/tests/unit $(EX_BIN) $(B)/cbeam-bench
-	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) sh tests/run-all.sh
+# A C++ translation unit that includes <cbeam.h>, linked against the
+# static library: the header must stay valid C++11 (run by 'make test' in
+# every variant; counted as skipped when there is no $(CXX)).
+$(B)/tests/cxx_api_test: tests/cxx/cxx_api_test.cpp $(LIB_A) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "CXX $<"
+	@$(CXX) $(CXXFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+
+CXX_FOUND := $(shell command -v $(firstword $(CXX)) 2>/dev/null)
+CXX_TEST  := $(if $(CXX_FOUND),$(B)/tests/cxx_api_test)
+
+# The summary line is the sum over the unit runner, the examples and the
+# checks tests/run-all.sh adds. The benchmark driver is built too, so that
+# it cannot rot between comparisons.
+test: $(B)/tests/unit $(EX_BIN) $(B)/cbeam-bench $(CXX_TEST)
+	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) CXX_TEST=$(CXX_TEST) \
+	  sh tests/run-all.sh
 
 demo: $(EX_BIN)
 	@for e in $(EX_BIN); do echo "=== $$e"; $$e || exit 1; done

@@ -16,6 +16,13 @@
 
 #define BEAM_API __attribute__((visibility("default")))
 
+/* The C library headers the parts use, included here outside the C++
+** linkage block (a C++ library may declare overloads in them). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif

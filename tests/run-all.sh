@@ -55,6 +55,22 @@ for src in examples/*.c; do
   fi
 done
 
+# ---- C++ (every variant): tests/cxx/cxx_api_test.cpp includes <cbeam.h>
+# and was compiled as C++11 with -Werror by make; here it runs. Skipped
+# when make found no C++ compiler (CXX_TEST empty).
+cp=0; cf=0; cs=0
+CXX_TEST=${CXX_TEST:-}
+if [ -z "$CXX_TEST" ]; then
+  cs=1; echo "skip cxx/header_compiles_as_cxx11 (no C++ compiler: install Debian's g++)"
+else
+  t0=$(date +%s%N)
+  if timeout $((60 * ${mult%.*})) "$CXX_TEST" > "$out" 2>&1 && grep -q '^cxx ok$' "$out"; then
+    cp=1; echo "ok   cxx/header_compiles_as_cxx11 ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+  else
+    cf=1; echo "FAIL cxx/header_compiles_as_cxx11"; sed 's/^/  | /' "$out" | tail -n 40
+  fi
+fi
+
 # ---- External Term Format (plain variant only): the differential test
 # against erl (4 checks, skipped without erl) and a short replay of the
 # fuzz corpus (1 test, skipped without clang's libFuzzer build).
@@ -79,6 +95,6 @@ case "$VARIANT" in
     fi ;;
 esac
 
-p=$((up + ep + xp)); f=$((uf + ef + xf)); us=$((us + xs))
+p=$((up + ep + cp + xp)); f=$((uf + ef + cf + xf)); us=$((us + cs + xs))
 echo "$p passed, $f failed, $us skipped"
 [ "$f" -eq 0 ]

@@ -141,7 +141,7 @@ BEAM_API int beam_sleep(int64_t ms);
 /* [proc] End this process with 'reason' from any depth of its code. The C
 ** frames above are discarded without unwinding; its heap, stack and
 ** unread messages are freed. */
-BEAM_API _Noreturn void beam_exit(beam_term_t reason);
+BEAM_NORETURN BEAM_API void beam_exit(beam_term_t reason);
 /* [any, nofail] Live processes, and the limit set at boot. */
 BEAM_API size_t beam_process_count(void);
 BEAM_API size_t beam_process_limit(void);

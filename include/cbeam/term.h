@@ -39,6 +39,20 @@
 #define BEAM_API __attribute__((visibility("default")))
 #endif
 
+/* A function that never returns (beam_exit). Written before BEAM_API:
+** C++11 and C23 want [[noreturn]] at the start of the declaration. */
+#ifndef BEAM_NORETURN
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define BEAM_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#define BEAM_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define BEAM_NORETURN _Noreturn
+#else
+#define BEAM_NORETURN __attribute__((noreturn))
+#endif
+#endif
+
 /* One term: a tagged 64-bit word. Compare with beam_equal(), not '=='. */
 typedef struct beam_term {
   uint64_t raw;
