@@ -42,10 +42,6 @@ BEAM_API const char *beam_err_name(int err);
 /* [any, nofail] BEAM_VERSION_HEX of the library actually linked. */
 BEAM_API unsigned beam_version(void);
 
-/* [any] Test switch: every allocation the library makes fails once 'n'
-** more have succeeded (BEAM_ENOMEM paths); -1 disarms. For tests only. */
-BEAM_API void beam_debug_fail_alloc_after(long n);
-
 #ifdef __cplusplus
 }
 #endif
