@@ -3,7 +3,8 @@
 # example (each checked against examples/NAME.expect: one grep -E pattern
 # per line that must appear in its output), and prints the summed
 # "N passed, N failed, N skipped" line that CI reads.
-# Env: B (build dir), JOBS, VARIANT (plain, asan, tsan, ...).
+# Env: B (build dir), JOBS, VARIANT (plain, asan, tsan, ...), MAKE (for
+# the install test), CXX_TEST (the C++ test program, empty: none).
 set -u
 B=${B:-build/plain}
 JOBS=${JOBS:-2}
@@ -71,12 +72,18 @@ else
   fi
 fi
 
-# ---- External Term Format (plain variant only): the differential test
-# against erl (4 checks, skipped without erl) and a short replay of the
-# fuzz corpus (1 test, skipped without clang's libFuzzer build).
+# ---- Plain variant only: the install test (8 checks, skipped without
+# pkg-config), the External Term Format's differential test against erl
+# (4 checks, skipped without erl) and a short replay of the fuzz corpus
+# (1 test, skipped without clang's libFuzzer build).
 xp=0; xf=0; xs=0
 case "$VARIANT" in
   plain)
+    sh tests/install/run.sh "$B" > "$out" 2>&1
+    grep -v '^install: ' "$out"
+    last=$(grep -E '^install: [0-9]+ passed' "$out" | tail -n 1)
+    if [ -z "$last" ]; then echo "FAIL install (no summary)"; xf=$((xf + 1))
+    else set -- $last; xp=$((xp + $2)); xf=$((xf + $4)); xs=$((xs + $6)); fi
     sh tests/diff/run.sh "$B" > "$out" 2>&1
     grep -v '^diff: ' "$out"
     last=$(grep -E '^diff: [0-9]+ passed' "$out" | tail -n 1)
