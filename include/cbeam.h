@@ -6,10 +6,19 @@
 **   term.h     terms: build, match, compare, print; process memory
 **   process.h  boot, spawn, send, receive, timers
 **
-** All public names start with 'beam_' or 'BEAM_'. Every declaration carries
-** a contract tag: [any] any thread, [proc] inside a process only, [yields]
-** the process may be suspended (and resume on another OS thread), [allocs]
-** may allocate, [nofail] cannot fail.
+** All public names start with 'beam_' or 'BEAM_'. Every function carries a
+** contract tag in the comment just above its declaration:
+**   [any]    callable from any thread, inside a process or not
+**   [proc]   inside a process only; elsewhere it returns BEAM_ENOTPROC (an
+**            error term, for a call that returns a term; beam_exit aborts)
+**   [yields] may suspend the calling process, which may then resume on
+**            another OS thread, and acts on pending exit signals
+**   [allocs] may allocate what outlives the call: terms built on, or
+**            messages moved onto, the current heap (they stay until
+**            beam_arena_release() or the process ends), or memory handed
+**            over or kept (a malloc block, an atom, a registry or link
+**            entry, a message sent); temporary buffers do not count
+**   [nofail] always succeeds ([proc, nofail]: once inside a process)
 */
 #ifndef CBEAM_H
 #define CBEAM_H

@@ -72,13 +72,19 @@ else
   fi
 fi
 
-# ---- Plain variant only: the install test (8 checks, skipped without
-# pkg-config), the External Term Format's differential test against erl
-# (4 checks, skipped without erl) and a short replay of the fuzz corpus
-# (1 test, skipped without clang's libFuzzer build).
+# ---- Plain variant only: every public function has its contract tag (1
+# check), the install test (8 checks, skipped without pkg-config), the
+# External Term Format's differential test against erl (4 checks, skipped
+# without erl) and a short replay of the fuzz corpus (1 test, skipped
+# without clang's libFuzzer build).
 xp=0; xf=0; xs=0
 case "$VARIANT" in
   plain)
+    if sh tests/headers/contract_tags.sh > "$out" 2>&1; then
+      xp=$((xp + 1)); echo "ok   headers/contract_tags ($(tail -n 1 "$out"))"
+    else
+      xf=$((xf + 1)); echo "FAIL headers/contract_tags"; sed 's/^/  | /' "$out" | tail -n 40
+    fi
     sh tests/install/run.sh "$B" > "$out" 2>&1
     grep -v '^install: ' "$out"
     last=$(grep -E '^install: [0-9]+ passed' "$out" | tail -n 1)
