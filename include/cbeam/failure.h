@@ -2,7 +2,8 @@
 /*
 ** cbeam/failure.h: links, monitors, exit signals, trap_exit, the name
 ** registry, exit hooks, crash reports and process_info, with Erlang's
-** semantics (docs/failure.md maps every rule of SEMANTICS.md to a call).
+** semantics (docs/failure.md maps every rule of docs/semantics.md, cited
+** here by id, to a call).
 **
 ** Everything between two processes travels as a *signal* through the
 ** receiver's mailbox, so per pair everything keeps its order: a message
