@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cbeam: one plain GNU Makefile (one platform family needs no generator).
 #
 #   make                 build libcbeam.a and libcbeam.so into build/<variant>/

@@ -2,9 +2,13 @@
 /*
 ** cbeam.h: the BEAM's process model for C. The only header users include.
 **
+**   version.h  BEAM_VERSION_*, checked against beam_version()
 **   errors.h   BEAM_E* codes, beam_strerror(), beam_err_name()
 **   term.h     terms: build, match, compare, print; process memory
-**   process.h  boot, spawn, send, receive, timers
+**   process.h  boot, spawn, send, receive, timers, dirty calls
+**   failure.h  links, monitors, exit signals, registry, exit hooks,
+**              crash reports, process_info
+**   etf.h      the External Term Format (term_to_binary, binary_to_term)
 **
 ** All public names start with 'beam_' or 'BEAM_'. Every function carries a
 ** contract tag in the comment just above its declaration:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-all.sh: the body of 'make test'. Runs the unit/api runner, then every
 # example (each checked against examples/NAME.expect: one grep -E pattern
 # per line that must appear in its output), and prints the summed
