@@ -267,6 +267,9 @@ $(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ)
 # a failure, otherwise: run-all.sh then counts the replay as skipped).
 ifeq ($(VARIANT),plain)
 test: fuzz-maybe
+# tests/install/run.sh installs the shared library too: build it here, in
+# parallel with the rest, rather than in its sub-make.
+test: $(LIB_SO)
 endif
 .PHONY: fuzz fuzz-maybe
 fuzz-maybe:
