@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # cbeam: one plain GNU Makefile (one platform family needs no generator).
 #
 #   make                 build libcbeam.a and libcbeam.so into build/<variant>/
@@ -5,13 +6,19 @@
 #                        "N passed, N failed, N skipped"
 #   make demo            build and run the examples
 #   make bench           build the benchmark driver build/<variant>/cbeam-bench
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (DESTDIR for staging; BINDIR, LIBDIR,
+#                        INCLUDEDIR, PKGCONFIGDIR override the layout)
+#   make uninstall PREFIX=...        removes exactly what install put there
 #   make test SAN=address,undefined   (build/asan)   make test SAN=thread (build/tsan)
 #   make check-exports   fail if the shared library exports a non-beam_ symbol
 #   make format / check-format
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+LIBDIR   ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SAN      ?=
 MODE     ?=
 JOBS     ?= 2
@@ -47,6 +54,16 @@ endif
 CFLAGS_ += $(CFLAGS)
 LDFLAGS_ += $(LDFLAGS)
 
+# C++ only builds the test that the public header compiles as C++11
+# (tests/cxx/); the library itself is C.
+CXX      ?= g++
+CXXFLAGS_ := -std=c++11 $(OPT) -Wall -Wextra -Wpedantic -Werror \
+             -fstack-clash-protection -fno-omit-frame-pointer -pthread -Iinclude
+ifneq ($(SAN),)
+  CXXFLAGS_ += -fsanitize=$(SAN) -fno-sanitize-recover=all
+endif
+CXXFLAGS_ += $(CXXFLAGS)
+
 ifeq ($(ARCH),x86_64)
   CTX_ASM := src/proc/ctx_x86_64.S
 else ifeq ($(ARCH),aarch64)
@@ -69,7 +86,7 @@ SOVERSION := 0
 LIB_A  := $(B)/libcbeam.a
 LIB_SO := $(B)/libcbeam.so.$(SOVERSION)
 
-.PHONY: all test demo bench stress install clean check-exports format check-format
+.PHONY: all test demo bench stress install uninstall clean check-exports format check-format
 all: $(LIB_A) $(LIB_SO)
 
 $(B)/obj/%.o: %.c $(HEADERS)
@@ -127,10 +144,23 @@ $(B)/cbeam-bench: $(BENCH_OBJ) $(LIB_A)
 
 bench: $(B)/cbeam-bench
 
-# The summary line is the sum over the unit runner and the examples. The
-# benchmark driver is built too, so that it cannot rot between comparisons.
-test: $(B)/tests/unit $(EX_BIN) $(B)/cbeam-bench
-	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) sh tests/run-all.sh
+# A C++ translation unit that includes <cbeam.h>, linked against the
+# static library: the header must stay valid C++11 (run by 'make test' in
+# every variant; counted as skipped when there is no $(CXX)).
+$(B)/tests/cxx_api_test: tests/cxx/cxx_api_test.cpp $(LIB_A) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "CXX $<"
+	@$(CXX) $(CXXFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
+
+CXX_FOUND := $(shell command -v $(firstword $(CXX)) 2>/dev/null)
+CXX_TEST  := $(if $(CXX_FOUND),$(B)/tests/cxx_api_test)
+
+# The summary line is the sum over the unit runner, the examples and the
+# checks tests/run-all.sh adds. The benchmark driver is built too, so that
+# it cannot rot between comparisons.
+test: $(B)/tests/unit $(EX_BIN) $(B)/cbeam-bench $(CXX_TEST)
+	@B=$(B) JOBS=$(JOBS) VARIANT=$(VARIANT) CXX_TEST=$(CXX_TEST) \
+	  MAKE="$(MAKE)" sh tests/run-all.sh
 
 demo: $(EX_BIN)
 	@for e in $(EX_BIN); do echo "=== $$e"; $$e || exit 1; done
@@ -143,15 +173,44 @@ check-exports: $(LIB_SO)
 	if [ -n "$$bad" ]; then echo "non-beam_ exports:"; echo "$$bad"; exit 1; fi; \
 	echo "exports ok"
 
-install: $(LIB_A) $(LIB_SO)
-	install -d $(DESTDIR)$(PREFIX)/include/cbeam $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 644 include/cbeam.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 include/cbeam/*.h $(DESTDIR)$(PREFIX)/include/cbeam/
-	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
-	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf libcbeam.so.$(SOVERSION) $(DESTDIR)$(PREFIX)/lib/libcbeam.so
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(shell sed -n 's/#define BEAM_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/cbeam/version.h | paste -sd.)|' \
-	    cbeam.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/cbeam.pc
+# Install: the headers, both libraries, cbeam-term and two pkg-config
+# files. cbeam.pc links libcbeam.so with a run path to LIBDIR, so a program
+# built against it starts from any prefix without ldconfig or
+# LD_LIBRARY_PATH; cbeam-static.pc names libcbeam.a itself (a bare -lcbeam
+# would pick the .so when both are there) and the libraries it needs. Both
+# add -fstack-clash-protection to Cflags: a process's stack has a guard
+# below it, and a frame larger than a page must probe it, not jump it.
+# tests/install/run.sh checks all of it from a fresh prefix.
+VERSION := $(shell sed -n 's/^\#define BEAM_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' include/cbeam/version.h | paste -sd.)
+PUB_HEADERS := $(sort $(wildcard include/cbeam/*.h))
+INSTALLED = $(INCLUDEDIR)/cbeam.h $(PUB_HEADERS:include/%=$(INCLUDEDIR)/%) \
+            $(LIBDIR)/libcbeam.a $(LIBDIR)/libcbeam.so.$(SOVERSION) \
+            $(LIBDIR)/libcbeam.so $(BINDIR)/cbeam-term \
+            $(PKGCONFIGDIR)/cbeam.pc $(PKGCONFIGDIR)/cbeam-static.pc
+# In the .pc files, directories under PREFIX are written as ${prefix}/...
+pcdir = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_SED = -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(call pcdir,$(LIBDIR))|' \
+         -e 's|@INCLUDEDIR@|$(call pcdir,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|'
+
+install: $(LIB_A) $(LIB_SO) $(B)/cbeam-term
+	install -d $(DESTDIR)$(INCLUDEDIR)/cbeam $(DESTDIR)$(LIBDIR) \
+	  $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR)
+	install -m 644 include/cbeam.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 644 $(PUB_HEADERS) $(DESTDIR)$(INCLUDEDIR)/cbeam/
+	install -m 644 $(LIB_A) $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcbeam.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libcbeam.so
+	install -m 755 $(B)/cbeam-term $(DESTDIR)$(BINDIR)/
+	sed $(PC_SED) cbeam.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cbeam.pc
+	sed $(PC_SED) cbeam-static.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cbeam-static.pc
+
+# Directories are left in place (they may be shared), except cbeam's own
+# include/cbeam, which goes when it is empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@rmdir $(DESTDIR)$(INCLUDEDIR)/cbeam 2>/dev/null || \
+	  { [ ! -d $(DESTDIR)$(INCLUDEDIR)/cbeam ] || \
+	    echo "note: $(DESTDIR)$(INCLUDEDIR)/cbeam is not empty, left in place"; }
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
@@ -208,6 +267,9 @@ $(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ)
 # a failure, otherwise: run-all.sh then counts the replay as skipped).
 ifeq ($(VARIANT),plain)
 test: fuzz-maybe
+# tests/install/run.sh installs the shared library too: build it here, in
+# parallel with the rest, rather than in its sub-make.
+test: $(LIB_SO)
 endif
 .PHONY: fuzz fuzz-maybe
 fuzz-maybe:

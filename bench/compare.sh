@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # compare.sh: run each workload on cbeam-bench and on its Erlang/OTP twin
 # (bench/erl/beam-bench.sh) with the same arguments, R times each, and print
 # a table of medians and ratios.

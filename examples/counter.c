@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* counter.c: the recursive Counter of the BEAM articles.
 **
 **   defmodule Counter do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hello.c: spawn a process, print both pids, get a greeting back.
 **
 **   pid = spawn(fn -> send(parent, {:hello, self()}) end)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* million.c: a million idle processes, each blocked in receive, then all
 ** stopped. Prints the time taken and the memory per process.
 **

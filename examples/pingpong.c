@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pingpong.c: two processes bounce a ball; the pong side gives up with
 ** 'after 5000' once the pinger stops.
 **

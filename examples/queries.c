@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* queries.c: five "queries" of 2 seconds each, run one after another take
 ** 10 s; run as five processes they take about 2 s.
 **

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* workers.c: ten workers, each doing run(5) -- five steps with a short
 ** sleep between them -- interleave on the schedulers.
 **

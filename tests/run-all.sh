@@ -1,9 +1,11 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run-all.sh: the body of 'make test'. Runs the unit/api runner, then every
 # example (each checked against examples/NAME.expect: one grep -E pattern
 # per line that must appear in its output), and prints the summed
 # "N passed, N failed, N skipped" line that CI reads.
-# Env: B (build dir), JOBS, VARIANT (plain, asan, tsan, ...).
+# Env: B (build dir), JOBS, VARIANT (plain, asan, tsan, ...), MAKE (for
+# the install test), CXX_TEST (the C++ test program, empty: none).
 set -u
 B=${B:-build/plain}
 JOBS=${JOBS:-2}
@@ -55,12 +57,40 @@ for src in examples/*.c; do
   fi
 done
 
-# ---- External Term Format (plain variant only): the differential test
-# against erl (4 checks, skipped without erl) and a short replay of the
-# fuzz corpus (1 test, skipped without clang's libFuzzer build).
+# ---- C++ (every variant): tests/cxx/cxx_api_test.cpp includes <cbeam.h>
+# and was compiled as C++11 with -Werror by make; here it runs. Skipped
+# when make found no C++ compiler (CXX_TEST empty).
+cp=0; cf=0; cs=0
+CXX_TEST=${CXX_TEST:-}
+if [ -z "$CXX_TEST" ]; then
+  cs=1; echo "skip cxx/header_compiles_as_cxx11 (no C++ compiler: install Debian's g++)"
+else
+  t0=$(date +%s%N)
+  if timeout $((60 * ${mult%.*})) "$CXX_TEST" > "$out" 2>&1 && grep -q '^cxx ok$' "$out"; then
+    cp=1; echo "ok   cxx/header_compiles_as_cxx11 ($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
+  else
+    cf=1; echo "FAIL cxx/header_compiles_as_cxx11"; sed 's/^/  | /' "$out" | tail -n 40
+  fi
+fi
+
+# ---- Plain variant only: every public function has its contract tag (1
+# check), the install test (8 checks, skipped without pkg-config), the
+# External Term Format's differential test against erl (4 checks, skipped
+# without erl) and a short replay of the fuzz corpus (1 test, skipped
+# without clang's libFuzzer build).
 xp=0; xf=0; xs=0
 case "$VARIANT" in
   plain)
+    if sh tests/headers/contract_tags.sh > "$out" 2>&1; then
+      xp=$((xp + 1)); echo "ok   headers/contract_tags ($(tail -n 1 "$out"))"
+    else
+      xf=$((xf + 1)); echo "FAIL headers/contract_tags"; sed 's/^/  | /' "$out" | tail -n 40
+    fi
+    sh tests/install/run.sh "$B" > "$out" 2>&1
+    grep -v '^install: ' "$out"
+    last=$(grep -E '^install: [0-9]+ passed' "$out" | tail -n 1)
+    if [ -z "$last" ]; then echo "FAIL install (no summary)"; xf=$((xf + 1))
+    else set -- $last; xp=$((xp + $2)); xf=$((xf + $4)); xs=$((xs + $6)); fi
     sh tests/diff/run.sh "$B" > "$out" 2>&1
     grep -v '^diff: ' "$out"
     last=$(grep -E '^diff: [0-9]+ passed' "$out" | tail -n 1)
@@ -79,6 +109,6 @@ case "$VARIANT" in
     fi ;;
 esac
 
-p=$((up + ep + xp)); f=$((uf + ef + xf)); us=$((us + xs))
+p=$((up + ep + cp + xp)); f=$((uf + ef + cf + xf)); us=$((us + cs + xs))
 echo "$p passed, $f failed, $us skipped"
 [ "$f" -eq 0 ]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # beam-bench.sh: the Erlang/OTP twin of cbeam-bench.
 #
 #   bench/erl/beam-bench.sh WORKLOAD [options]     (options as cbeam-bench's)

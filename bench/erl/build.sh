@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # build.sh: compile bench/erl/*.erl into build/erl/ (or $1) with erlc,
 # recompiling only what changed. Needs Erlang/OTP (Debian: erlang-base).
 set -eu

@@ -82,14 +82,16 @@ BEAM_API beam_term_t beam_term_to_binary(beam_term_t t,
 BEAM_API beam_term_t beam_binary_to_term(beam_term_t bin,
                                          const beam_etf_opts_t *opts);
 
-/* [any] Encode into caller memory: 0 and '*len' = bytes written, or
+/* [any] Encode into caller memory (compressing uses a temporary block):
+** 0 and '*len' = bytes written, or
 ** BEAM_ERANGE if 'size' is too small ('*len' = the size needed; never
 ** more than the uncompressed size, which is also enough when
 ** compressing). 'buf' may be NULL when 'size' is 0, to ask the size. */
 BEAM_API int beam_etf_encode(beam_term_t t, const beam_etf_opts_t *opts,
                              void *buf, size_t size, size_t *len);
 
-/* [any] Encode into a new malloc() block ('*out', free with free()). */
+/* [any, allocs] Encode into a new malloc() block ('*out', free with
+** free()): 0, or BEAM_EINVAL, BEAM_EBADTERM, BEAM_ESYSLIMIT, BEAM_ENOMEM. */
 BEAM_API int beam_etf_encode_alloc(beam_term_t t, const beam_etf_opts_t *opts,
                                    void **out, size_t *len);
 

@@ -2,7 +2,8 @@
 /*
 ** cbeam/failure.h: links, monitors, exit signals, trap_exit, the name
 ** registry, exit hooks, crash reports and process_info, with Erlang's
-** semantics (docs/failure.md maps every rule of SEMANTICS.md to a call).
+** semantics (docs/failure.md maps every rule of docs/semantics.md, cited
+** here by id, to a call).
 **
 ** Everything between two processes travels as a *signal* through the
 ** receiver's mailbox, so per pair everything keeps its order: a message
@@ -27,28 +28,29 @@
 
 /* ---- Links ---- */
 
-/* [proc, yields] Link this process and 'pid' (L1-L6): 0; linking again or to
-** oneself is a no-op. A dead or unknown pid: BEAM_ENOPROC when not
-** trapping exits (nothing else happens), or 0 and the message
+/* [proc, allocs, yields] Link this process and 'pid' (L1-L6): 0; linking
+** again or to oneself is a no-op. A dead or unknown pid: BEAM_ENOPROC
+** when not trapping exits (nothing else happens), or 0 and the message
 ** {'EXIT', Pid, noproc} when trapping. BEAM_EINVAL if 'pid' is not a pid
 ** (names are not accepted, as in Erlang). */
 BEAM_API BEAM_CHECK int beam_link(beam_pid_t pid);
-/* [proc] Remove the link, if any (L7-L9): 0. Once it returns, no exit
-** signal from that link has any effect; an EXIT message already queued
-** stays. BEAM_EINVAL if 'pid' is not a pid. */
+/* [proc, allocs] Remove the link, if any (L7-L9): 0. Once it returns, no
+** exit signal from that link has any effect; an EXIT message already
+** queued stays. BEAM_EINVAL if 'pid' is not a pid. */
 BEAM_API int beam_unlink(beam_pid_t pid);
 /* [proc, allocs, yields] spawn + link as one step: the link exists before the
 ** child runs (P5). */
 BEAM_API int beam_spawn_link(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid);
-/* [proc, allocs, yields] spawn + monitor as one step (P6): '*ref' is the monitor. */
+/* [proc, allocs, yields] spawn + monitor as one step (P6): '*ref' is the
+** monitor. */
 BEAM_API int beam_spawn_monitor(beam_fn_t fn, beam_term_t arg,
                                 beam_pid_t *pid, beam_term_t *ref);
 
 /* ---- Exit signals ---- */
 
-/* [proc] Send an exit signal with 'reason' to 'pid' (X1-X12, table §5).
-** To another process: 0 (also when it is dead). 'kill' cannot be
-** trapped and ends it with reason 'killed'; 'normal' is ignored unless it
+/* [proc, allocs] Send an exit signal with 'reason' to 'pid' (X1-X12,
+** table §5). To another process: 0 (also when it is dead). 'kill' cannot
+** be trapped and ends it with reason 'killed'; 'normal' is ignored unless it
 ** traps exits; any other reason ends a non-trapping process with that
 ** reason; a trapping one gets {'EXIT', Self, Reason}.
 ** To oneself: with 'kill', or when not trapping and any reason (even
@@ -56,41 +58,45 @@ BEAM_API int beam_spawn_monitor(beam_fn_t fn, beam_term_t arg,
 ** and {'EXIT', Self, Reason} is already in the mailbox.
 ** BEAM_EINVAL if 'pid' is not a pid, or the code of an error term. */
 BEAM_API int beam_exit_signal(beam_pid_t pid, beam_term_t reason);
-/* [proc] Set trap_exit; returns the previous value (0 or 1) (X2, X13). */
+/* [proc, nofail] Set trap_exit; returns the previous value (0 or 1) (X2,
+** X13). */
 BEAM_API int beam_trap_exit(int on);
 
 /* ---- Monitors ---- */
 
 /* [proc, allocs] Monitor a pid, a registered name or {Name, nonode@nohost}
-** (N1-N8). Returns the
-** monitor ref; exactly one {'DOWN', Ref, process, Object, Reason} follows
-** the target's end: Object is the pid, or {Name, Node} for a name. A dead
-** pid or an unregistered name gives a DOWN with reason 'noproc' at once.
-** Monitoring oneself returns a ref and does nothing. An error term
-** BEAM_EINVAL for anything else (another node: no distribution yet). */
+** (N1-N8). Returns the monitor ref; exactly one
+** {'DOWN', Ref, process, Object, Reason} follows the target's end: Object
+** is the pid, or {Name, Node} for a name. A dead pid or an unregistered
+** name gives a DOWN with reason 'noproc' at once. Monitoring oneself
+** returns a ref and does nothing. An error term BEAM_EINVAL for anything
+** else (another node: no distribution yet). */
 BEAM_API beam_term_t beam_monitor(beam_term_t target);
 
 enum beam_demonitor_opts {
   BEAM_DEMONITOR_FLUSH = 1u << 0, /* also remove a queued DOWN (N10) */
   BEAM_DEMONITOR_INFO = 1u << 1,  /* return whether it was active (N11) */
 };
-/* [proc] Stop a monitor (N9-N15). Without INFO returns 1; with INFO, 1 if
-** the monitor was active and is now removed, 0 if not found (fired, or
-** not ours). After it returns, no DOWN for 'ref' is ever added.
+/* [proc, allocs] Stop a monitor (N9-N15). Without INFO returns 1; with
+** INFO, 1 if the monitor was active and is now removed, 0 if not found
+** (fired, or not ours). After it returns, no DOWN for 'ref' is ever added.
 ** BEAM_EINVAL if 'ref' is not a ref. */
 BEAM_API int beam_demonitor(beam_term_t ref, unsigned opts);
 
 /* ---- Registry (R1-R11) ---- */
 
-/* [proc] 0, or BEAM_EBADARG: name taken (even by 'pid'), 'pid' already
-** named, 'pid' dead, name 'undefined' or not an atom. */
+/* [proc, allocs] Register 'name' for 'pid': 0, or BEAM_EBADARG: name taken
+** (even by 'pid'), 'pid' already named, 'pid' dead, name 'undefined' or
+** not an atom; BEAM_ENOMEM. */
 BEAM_API BEAM_CHECK int beam_register(beam_term_t name, beam_pid_t pid);
-/* [proc] 0, or BEAM_EBADARG if the name is not registered. Any process may
-** unregister any name. */
+/* [proc] Unregister 'name': 0, or BEAM_EBADARG if the name is not
+** registered. Any process may unregister any name. */
 BEAM_API BEAM_CHECK int beam_unregister(beam_term_t name);
-/* [any] The pid registered as 'name', or the atom 'undefined'. */
+/* [any, nofail] The pid registered as 'name', or the atom 'undefined' (also
+** for a name that is not an atom). */
 BEAM_API beam_term_t beam_whereis(beam_term_t name);
-/* [any, allocs] The list of registered names. */
+/* [any, allocs] The list of registered names (an error term BEAM_ENOMEM
+** when there is no memory for it). */
 BEAM_API beam_term_t beam_registered(void);
 /* beam_send() also takes a registered name (BEAM_EBADARG if it is not
 ** registered, M3) or {Name, Node} for this node (dropped silently when
@@ -103,7 +109,8 @@ BEAM_API beam_term_t beam_registered(void);
 ** process, before links and monitors are told. For C resources the
 ** process owns: file descriptors, malloc'd memory, locks. */
 typedef void (*beam_exit_hook_t)(void *ctx, beam_term_t reason);
-/* [proc] 0 or BEAM_ENOMEM. */
+/* [proc, allocs] Add an exit hook: 0, BEAM_EINVAL for a NULL fn, or
+** BEAM_ENOMEM. */
 BEAM_API int beam_on_exit(beam_exit_hook_t fn, void *ctx);
 /* [proc] Remove the newest hook with this fn and ctx: 0 or BEAM_ENOENT. */
 BEAM_API int beam_on_exit_remove(beam_exit_hook_t fn, void *ctx);
@@ -122,8 +129,8 @@ typedef struct beam_crash {
 ** (beam_exit, a fault), when nothing links to or monitors it: nobody else
 ** would hear of it. Not for deaths by an exit signal. */
 typedef void (*beam_crash_reporter_t)(void *ctx, const beam_crash_t *crash);
-/* [any] Replace the reporter; NULL silences reports. The default prints
-** 'text' to stderr. */
+/* [any, nofail] Replace the reporter; NULL silences reports. The default
+** prints 'text' to stderr. */
 BEAM_API void beam_set_crash_reporter(beam_crash_reporter_t fn, void *ctx);
 
 /* ---- process_info (I1-I5) ---- */

@@ -63,9 +63,10 @@ enum beam_run_flags {
   BEAM_RUN_NO_SPARES = 1u << 1,
 };
 
-/* [any, not in a process] Start the schedulers, run 'fn(arg)' as the first
+/* [any, allocs] Start the schedulers, run 'fn(arg)' as the first
 ** process and return when it ends; every other process is then stopped and
-** every thread joined. Returns 0 when the first process ended with reason
+** every thread joined. The calling thread (not a process: from one it is
+** BEAM_EBUSY) becomes scheduler 0 meanwhile. Returns 0 when the first process ended with reason
 ** 'normal' (fn returned, or beam_exit(normal)) and 1 when it ended any
 ** other way (a crash, a fault, an exit signal through a link, a kill), so
 ** 'return beam_run(...);' from main gives the shell what a crashing Elixir
@@ -113,18 +114,22 @@ BEAM_API int beam_set_priority(beam_priority_t prio);
 ** its pid at once. 0, BEAM_ESYSLIMIT past the process limit, BEAM_ENOMEM,
 ** BEAM_EINVAL (NULL fn), or the code of an error term 'arg'. */
 BEAM_API int beam_spawn(beam_fn_t fn, beam_term_t arg, beam_pid_t *pid);
+/* [proc, allocs, yields] beam_spawn with options ('opts' may be NULL):
+** BEAM_EINVAL also for BEAM_SPAWN_MONITOR without 'monitor_ref'. */
 BEAM_API int beam_spawn_opt(beam_fn_t fn, beam_term_t arg,
                             const beam_spawn_opts_t *opts, beam_pid_t *pid);
 
-/* [proc, nofail] This process's pid (an error term outside a process). */
+/* [proc, nofail] This process's pid (the error term BEAM_ENOTPROC outside
+** a process). */
 BEAM_API beam_pid_t beam_self(void);
-/* [any, yields] 1 alive, 0 not, BEAM_EINVAL if 'pid' is not a pid. As in
-** Erlang, the answer takes into account the exit signals the caller sent
-** 'pid' before (P7): after a kill it is 0 at once; after another abnormal
-** reason the caller asks 'pid' (which alone knows whether it traps exits)
-** and waits until 'pid' has handled those signals. */
+/* [any, allocs, yields] 1 alive, 0 not, BEAM_EINVAL if 'pid' is not a
+** pid. As in Erlang, the answer takes into account the exit signals the
+** caller sent 'pid' before (P7): after a kill it is 0 at once; after
+** another abnormal reason the caller asks 'pid' (which alone knows whether
+** it traps exits) and waits until 'pid' has handled those signals (only
+** then does it yield or allocate: a ref, on the caller's heap). */
 BEAM_API int beam_is_alive(beam_pid_t pid);
-/* [proc, yields] Let others run. */
+/* [proc, yields, nofail] Let others run: 0. */
 BEAM_API int beam_yield(void);
 /* Reductions (README "Keeping the system responsive"). A process runs for
 ** a budget of 4,000 reductions, then goes to the back of its run queue at
@@ -137,8 +142,8 @@ BEAM_API int beam_yield(void);
 ** pending exit signals (a kill ends the process here); if the budget is
 ** spent, yield: returns 1 if it yielded, else 0. */
 BEAM_API int beam_consume(int64_t reductions);
-/* [any, yields] beam_consume(1): call it in every iteration of a long C
-** loop; it costs a few nanoseconds when it does not yield. */
+/* [any, yields, nofail] beam_consume(1): call it in every iteration of a
+** long C loop; it costs a few nanoseconds when it does not yield. */
 BEAM_API int beam_yield_check(void);
 /* Dirty calls. [proc, yields] Run 'fn(arg)' on another thread while this
 ** process waits and its scheduler runs other processes, then resume with
@@ -156,9 +161,11 @@ BEAM_API int beam_dirty_io(void *(*fn)(void *), void *arg, void **result);
 BEAM_API int beam_sleep(int64_t ms);
 /* [proc] End this process with 'reason' from any depth of its code. The C
 ** frames above are discarded without unwinding; its heap, stack and
-** unread messages are freed. */
-BEAM_API _Noreturn void beam_exit(beam_term_t reason);
-/* [any, nofail] Live processes, and the limit set at boot. */
+** unread messages are freed. It never returns: outside a process it
+** prints a message and aborts (the one misuse that cannot return a code). */
+BEAM_NORETURN BEAM_API void beam_exit(beam_term_t reason);
+/* [any, nofail] Live processes, and the limit set at boot (the default
+** when the runtime is not running). */
 BEAM_API size_t beam_process_count(void);
 BEAM_API size_t beam_process_limit(void);
 /* [any, nofail] Schedulers running (0 when the runtime is not running). */
@@ -168,7 +175,8 @@ BEAM_API unsigned beam_scheduler_count(void);
 ** benches it once two are free again (README "Keeping the system
 ** responsive"). 0 when the runtime is not running. */
 BEAM_API unsigned beam_spare_scheduler_count(void);
-/* Print a pid as <0.N.S>; returns the length as snprintf does. */
+/* [any, nofail] Print a pid as <0.N.S> ("<not a pid>" for anything else);
+** returns the length as snprintf does. */
 BEAM_API size_t beam_pid_print(char *buf, size_t size, beam_pid_t pid);
 
 /* ---- Messages ---- */
@@ -204,43 +212,50 @@ BEAM_API int beam_send(beam_pid_t to, beam_term_t msg);
 ** negative timeout other than BEAM_INFINITY, BEAM_EPATTERN for malformed
 ** text. If every clause holds a ~t hole with a ref made by beam_make_ref()
 ** in this process after its latest receive, messages older than the ref are
-** skipped without being looked at. [proc, yields]
+** skipped without being looked at. The message taken moves onto this
+** process's heap (no copy). [proc, allocs, yields]
 */
 BEAM_API int beam_receive(int64_t timeout_ms, const char *pattern, ...);
 /* What the beam_receive macro calls (cbeam/args.h): 'n' beam_arg_t values,
 ** the clause list with its final NULL; BEAM_EBADARG for an argument of
-** the wrong type, a missing one or one after the NULL. [proc, yields] */
+** the wrong type, a missing one or one after the NULL.
+** [proc, allocs, yields] */
 BEAM_API int beam_receive_checked(int64_t timeout_ms, size_t n, ...);
 #ifdef BEAM_TYPED_ARGS
 #define beam_receive(timeout_ms, ...)                                          \
   beam_receive_checked((timeout_ms), BEAM__NARG(__VA_ARGS__),                  \
                        BEAM__MAP(BEAM_ARG, __VA_ARGS__))
 #endif
-/* Receive the oldest message whatever it is. [proc, yields] */
+/* [proc, allocs, yields] Receive the oldest message whatever it is into
+** '*msg' (may be NULL: then it is dropped): 0, BEAM_ETIMEDOUT, or
+** BEAM_EINVAL for a bad timeout. */
 BEAM_API int beam_receive_any(int64_t timeout_ms, beam_term_t *msg);
-/* Receive the oldest message for which 'match(msg, ctx)' returns a
-** positive value, which is returned (zero or negative: no match).
-** 'match' runs inside the receive, in the process: it may send, spawn or
-** exit, but calls that would take or remove messages while the receive
-** stands in the mailbox (any receive, beam_is_alive and
-** beam_process_info, which wait for an answer, and beam_demonitor with
-** BEAM_DEMONITOR_FLUSH) return BEAM_ECALLBACK there. [proc, yields] */
+/* [proc, allocs, yields] Receive the oldest message for which
+** 'match(msg, ctx)' returns a positive value, which is returned ('*msg'
+** as for beam_receive_any); 0 or less means no match. 'match' runs inside
+** the receive, in the process: it may send, spawn or exit, but calls that
+** would take or remove messages while the receive stands in the mailbox
+** (any receive, beam_is_alive and beam_process_info, which wait for an
+** answer, and beam_demonitor with BEAM_DEMONITOR_FLUSH) return
+** BEAM_ECALLBACK there. */
 typedef int (*beam_match_fn_t)(beam_term_t msg, void *ctx);
 BEAM_API int beam_receive_fn(int64_t timeout_ms, beam_match_fn_t match,
                              void *ctx, beam_term_t *msg);
-/* [proc] Messages waiting in this process's mailbox. */
+/* [proc, nofail] Messages waiting in this process's mailbox. */
 BEAM_API int64_t beam_mailbox_len(void);
 
 /* ---- Timers ---- */
 
 /* [proc, allocs] Deliver a copy of 'msg' to 'to' after 'ms' ms. '*tref'
-** (may be NULL) receives a reference for cancel/read. */
+** (may be NULL) receives a reference for cancel/read. 0, BEAM_EINVAL
+** ('ms' < 0 or 'to' not a pid), BEAM_ENOMEM, or the code of an error
+** term 'msg'. */
 BEAM_API int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
                              beam_term_t *tref);
 /* [proc] Cancel: returns the ms that were left (>= 0), or BEAM_ENOENT if
 ** the timer already fired, was cancelled, or never existed. */
 BEAM_API int64_t beam_cancel_timer(beam_term_t tref);
-/* [proc] The ms left, or BEAM_ENOENT. */
+/* [proc] The ms left, or BEAM_ENOENT; the timer keeps running. */
 BEAM_API int64_t beam_read_timer(beam_term_t tref);
 
 /* [any, nofail] Milliseconds of the monotonic clock. */

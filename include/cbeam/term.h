@@ -25,8 +25,9 @@
 ** 'beam_send(p, beam_tuple(2, beam_atom("x"), big))' reports BEAM_ENOMEM
 ** from whichever allocation failed.
 **
-** Contract tags: [any] any thread; [proc] must run inside a process;
-** [allocs] may allocate on the current heap; [nofail] cannot fail.
+** Every function below carries its contract tag (cbeam.h says what each
+** tag means). Nothing here needs a process: "the current heap" is the
+** calling process's heap, or the calling thread's outside any process.
 */
 #ifndef CBEAM_TERM_H
 #define CBEAM_TERM_H
@@ -37,6 +38,20 @@
 
 #ifndef BEAM_API
 #define BEAM_API __attribute__((visibility("default")))
+#endif
+
+/* A function that never returns (beam_exit). Written before BEAM_API:
+** C++11 and C23 want [[noreturn]] at the start of the declaration. */
+#ifndef BEAM_NORETURN
+#if defined(__cplusplus) && __cplusplus >= 201103L
+#define BEAM_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 202311L
+#define BEAM_NORETURN [[noreturn]]
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define BEAM_NORETURN _Noreturn
+#else
+#define BEAM_NORETURN __attribute__((noreturn))
+#endif
 #endif
 
 /* One term: a tagged 64-bit word. Compare with beam_equal(), not '=='. */
@@ -72,35 +87,47 @@ BEAM_API int beam_is_error(beam_term_t t);
 /* [any, nofail] The code of an error term, 0 for any other term. */
 BEAM_API int beam_term_error(beam_term_t t);
 
-/* ---- Construction ([any, allocs] unless said) ---- */
+/* ---- Construction ---- */
 
+/* [any, allocs] An integer; one outside 61 bits is boxed on the heap. */
 BEAM_API beam_term_t beam_int(int64_t v);
+/* [any, allocs] The same for an unsigned value. */
 BEAM_API beam_term_t beam_uint(uint64_t v);
-/* Any size, from decimal text ("-123456789012345678901234567890"). */
+/* [any, allocs] Any size, from decimal text
+** ("-123456789012345678901234567890"); BEAM_EINVAL for other text. */
 BEAM_API beam_term_t beam_int_from_str(const char *decimal);
-/* NaN and infinities give BEAM_EINVAL: Erlang has neither. */
+/* [any, allocs] NaN and infinities give BEAM_EINVAL: Erlang has neither. */
 BEAM_API beam_term_t beam_float(double v);
-/* Interned; BEAM_ESYSLIMIT when the atom table is full, BEAM_EINVAL if the
-** name is longer than 255 characters or not UTF-8. */
+/* [any, allocs] Interned in the node's atom table (an atom is never freed);
+** BEAM_ESYSLIMIT when the table is full, BEAM_EINVAL if the name is
+** longer than 255 characters or not UTF-8. */
 BEAM_API beam_term_t beam_atom(const char *name);
+/* [any, allocs] The same for 'len' bytes (no NUL needed; none allowed). */
 BEAM_API beam_term_t beam_atom_len(const char *name, size_t len);
 /* [any, nofail] The empty list '[]'. */
 BEAM_API beam_term_t beam_nil(void);
-/* Bytes are copied (shared by refcount when over 64 bytes). */
+/* [any, allocs] Bytes are copied (shared by refcount when over 64 bytes). */
 BEAM_API beam_term_t beam_binary(const void *data, size_t len);
-/* A UTF-8 binary: an Elixir string. */
+/* [any, allocs] A UTF-8 binary: an Elixir string. */
 BEAM_API beam_term_t beam_string(const char *utf8);
-/* An Erlang string: a list of code points (UTF-8 decoded). */
+/* [any, allocs] An Erlang string: a list of code points (UTF-8 decoded;
+** BEAM_EINVAL for bytes that are not UTF-8). */
 BEAM_API beam_term_t beam_charlist(const char *utf8);
-/* beam_tuple(3, a, b, c): 'n' beam_term_t arguments follow. */
+/* [any, allocs] beam_tuple(3, a, b, c): 'n' beam_term_t arguments follow. */
 BEAM_API beam_term_t beam_tuple(size_t n, ...);
+/* [any, allocs] A tuple of the 'n' terms in 'elems'. */
 BEAM_API beam_term_t beam_tuple_v(size_t n, const beam_term_t *elems);
+/* [any, allocs] A list cell [head | tail]. */
 BEAM_API beam_term_t beam_cons(beam_term_t head, beam_term_t tail);
-/* A proper list of 'n' elements. */
+/* [any, allocs] A proper list of 'n' elements (varargs). */
 BEAM_API beam_term_t beam_list(size_t n, ...);
+/* [any, allocs] A proper list of the 'n' terms in 'elems'. */
 BEAM_API beam_term_t beam_list_v(size_t n, const beam_term_t *elems);
-/* Maps are immutable: put returns a new map, the old one is unchanged. */
+/* [any, allocs] An empty map. Maps are immutable: put returns a new map,
+** the old one is unchanged. */
 BEAM_API beam_term_t beam_map_new(void);
+/* [any, allocs] 'map' with 'key' set to 'value' (O(size): a copy);
+** BEAM_ETYPE if 'map' is not a map. */
 BEAM_API beam_term_t beam_map_put(beam_term_t map, beam_term_t key,
                                   beam_term_t value);
 /* [any, allocs] A reference unique for the life of the node. Inside a
@@ -121,13 +148,15 @@ BEAM_API beam_term_t beam_make_ref(void);
 ** Integers passed to ~i must be int64_t (cast literals: (int64_t)42).
 ** Inside <<...>>, unescaped text keeps its UTF-8 bytes and \xHH is a byte.
 ** A malformed string gives the error term BEAM_EPATTERN;
-** beam_syntax_check() names the position.
+** beam_syntax_check() names the position. [any, allocs]
 */
 BEAM_API beam_term_t beam_fmt(const char *fmt, ...);
+/* [any, allocs] beam_fmt with a va_list. */
 BEAM_API beam_term_t beam_vfmt(const char *fmt, va_list ap);
-/* What the beam_fmt macro calls (cbeam/args.h): 'n' beam_arg_t values,
-** the format then its holes' values. Checked: BEAM_EBADARG for a value
-** of the wrong type for its hole, a missing or an extra one. */
+/* [any, allocs] What the beam_fmt macro calls (cbeam/args.h): 'n'
+** beam_arg_t values, the format then its holes' values. Checked:
+** BEAM_EBADARG for a value of the wrong type for its hole, a missing or an
+** extra one. */
 BEAM_API beam_term_t beam_fmt_checked(size_t n, ...);
 
 /*
@@ -144,56 +173,68 @@ BEAM_API beam_term_t beam_fmt_checked(size_t n, ...);
 ** match (variables bound), 0 on no match (variables untouched),
 ** BEAM_EPATTERN for malformed text (also: more than 16 variables, nesting
 ** deeper than 32, integer literals over 300 digits: use ~t),
-** BEAM_EINVAL for a NULL argument.
-** [any, nofail-alloc: matching never allocates]
+** BEAM_EINVAL for a NULL argument. Matching builds nothing on the heap
+** (the first use of a pattern text compiles it into a library-wide cache).
+** [any]
 */
 BEAM_API int beam_match(beam_term_t t, const char *pattern, ...);
-/* The same with the arguments in '*ap', which is advanced past them. */
+/* [any] beam_match with a va_list, passed by pointer, which is advanced
+** past the arguments. */
 BEAM_API int beam_vmatch(beam_term_t t, const char *pattern, va_list *ap);
-/* What the beam_match macro calls (cbeam/args.h): 'n' beam_arg_t values,
-** the pattern then its arguments; BEAM_EBADARG as beam_fmt_checked. */
+/* [any] What the beam_match macro calls (cbeam/args.h): 'n' beam_arg_t
+** values, the pattern then its arguments; BEAM_EBADARG as
+** beam_fmt_checked. */
 BEAM_API int beam_match_checked(beam_term_t t, size_t n, ...);
 
-/* Syntax check for beam_fmt (is_pattern = 0) or beam_match (1) text.
+/* [any] Syntax check for beam_fmt (is_pattern = 0) or beam_match (1) text.
 ** Returns 0 if well formed; else BEAM_EPATTERN, with '*pos' the byte offset
 ** of the error and '*why' a static description (either may be NULL).
-** On success '*pos' is the number of varargs the text consumes. [any] */
+** On success '*pos' is the number of varargs the text consumes. */
 BEAM_API int beam_syntax_check(const char *text, int is_pattern, size_t *pos,
                                const char **why);
 
-/* ---- Inspection ([any, nofail] unless said) ---- */
+/* ---- Inspection ---- */
 
+/* [any, nofail] The type of any term (BEAM_T_ERROR for an error term). */
 BEAM_API beam_type_t beam_type(beam_term_t t);
+/* [any, nofail] Type tests: 1 or 0. beam_is_list: '[]' or a list cell. */
 BEAM_API int beam_is_int(beam_term_t t);
 BEAM_API int beam_is_atom(beam_term_t t);
 BEAM_API int beam_is_pid(beam_term_t t);
 BEAM_API int beam_is_ref(beam_term_t t);
 BEAM_API int beam_is_tuple(beam_term_t t);
 BEAM_API int beam_is_binary(beam_term_t t);
-BEAM_API int beam_is_list(beam_term_t t); /* '[]' or a list cell */
+BEAM_API int beam_is_list(beam_term_t t);
 BEAM_API int beam_is_map(beam_term_t t);
-/* 1 if 't' is the atom 'name'. */
+/* [any, nofail] 1 if 't' is the atom 'name'. */
 BEAM_API int beam_is(beam_term_t t, const char *atom_name);
 
-/* 0, or BEAM_ETYPE / BEAM_ERANGE (a big integer that does not fit). */
+/* [any] 0, or BEAM_ETYPE / BEAM_ERANGE (a big integer that does not fit). */
 BEAM_API int beam_get_int(beam_term_t t, int64_t *out);
-/* 0..2^64-1: 0, or BEAM_ETYPE / BEAM_ERANGE (negative or too big). */
+/* [any] 0..2^64-1: 0, or BEAM_ETYPE / BEAM_ERANGE (negative or too big). */
 BEAM_API int beam_get_uint(beam_term_t t, uint64_t *out);
+/* [any] 0, or BEAM_ETYPE if 't' is not a float. */
 BEAM_API int beam_get_float(beam_term_t t, double *out);
-/* The atom's UTF-8 name (lives as long as the runtime), or NULL. */
+/* [any] The atom's UTF-8 name (lives as long as the runtime), or NULL if
+** 't' is not an atom. */
 BEAM_API const char *beam_atom_name(beam_term_t t);
-/* Elements, indexed from 0; out-of-range (BEAM_ERANGE) or wrong type
-** (BEAM_ETYPE) gives an error term. */
+/* [any, nofail] The size of a tuple, 0 for anything else. */
 BEAM_API size_t beam_tuple_size(beam_term_t t);
+/* [any] Elements, indexed from 0; out-of-range (BEAM_ERANGE) or wrong type
+** (BEAM_ETYPE) gives an error term. */
 BEAM_API beam_term_t beam_tuple_get(beam_term_t t, size_t index);
+/* [any] Head and tail of a list cell; BEAM_ETYPE (error term) for '[]' or
+** anything else. */
 BEAM_API beam_term_t beam_hd(beam_term_t list);
 BEAM_API beam_term_t beam_tl(beam_term_t list);
-/* Length of a proper list; BEAM_ETYPE for an improper one. */
+/* [any] Length of a proper list; BEAM_ETYPE for an improper one. */
 BEAM_API int64_t beam_list_length(beam_term_t list);
-/* Bytes of a binary (NULL if not one); '*len' receives the size. */
+/* [any] Bytes of a binary (NULL if not one); '*len' receives the size. */
 BEAM_API const void *beam_binary_data(beam_term_t t, size_t *len);
+/* [any, nofail] The number of keys of a map, 0 for anything else. */
 BEAM_API size_t beam_map_size(beam_term_t map);
-/* 1 and '*value' set if present, 0 if absent, BEAM_ETYPE if not a map. */
+/* [any] 1 and '*value' set if present, 0 if absent, BEAM_ETYPE if not a
+** map. */
 BEAM_API int beam_map_get(beam_term_t map, beam_term_t key,
                           beam_term_t *value);
 
@@ -226,23 +267,28 @@ BEAM_API beam_term_t beam_map_fold(beam_term_t map, beam_map_fold_fn_t fn,
 
 /* ---- Order, equality, hashing (Erlang's semantics) ---- */
 
-/* Total term order: number < atom < reference < fun < port < pid < tuple
-** < map < nil < list < bitstring. Returns <0, 0, >0. 1 == 1.0 compare 0. */
+/* [any, nofail] Total term order: number < atom < reference < fun < port
+** < pid < tuple < map < nil < list < bitstring. Returns <0, 0, >0.
+** 1 == 1.0 compare 0. */
 BEAM_API int beam_compare(beam_term_t a, beam_term_t b);
-/* Exact equality (=:=): 1 =/= 1.0. */
+/* [any, nofail] Exact equality (=:=): 1 =/= 1.0. */
 BEAM_API int beam_equal(beam_term_t a, beam_term_t b);
-/* Hash consistent with beam_equal. */
+/* [any, nofail] Hash consistent with beam_equal. */
 BEAM_API uint64_t beam_hash(beam_term_t t);
 
 /* ---- Printing ---- */
 
-/* Print like Erlang's ~p into 'buf' (always NUL-terminated when size > 0).
+/* [any, nofail] Print like Erlang's ~p into 'buf' (always NUL-terminated
+** when size > 0; a NULL 'buf' counts as 'size' 0, to measure).
 ** Returns the length the full text would have (as snprintf), so a huge term
 ** is cut at 'size' - 1 bytes. Printable lists and binaries show as strings.
 ** Work is bounded: past max('size', 64 KiB) bytes of text the walk stops,
-** and the return value is then only a lower bound (still >= 'size'). */
+** and the return value is then only a lower bound (still >= 'size').
+** Builds nothing on the heap. */
 BEAM_API size_t beam_print(char *buf, size_t size, beam_term_t t);
-/* Print to a FILE* ('stdout' when NULL), at most 'max' bytes (0 = 4096). */
+/* [any] Print to a FILE* ('stdout' when NULL), at most 'max' bytes (0 =
+** 4096): the bytes written, BEAM_ENOMEM (no buffer for the text), or
+** BEAM_EINVAL if the write failed. */
 BEAM_API int beam_fprint(void *file, beam_term_t t, size_t max);
 
 /* ---- Process memory ---- */
@@ -255,14 +301,17 @@ typedef struct beam_mark {
   void *adopted;
 } beam_mark_t;
 
-/* [any] Remember the current heap position. */
+/* [any, nofail] Remember the current heap position. */
 BEAM_API beam_mark_t beam_arena_mark(void);
-/* [any] Free every term built and every message received since 'mark'.
+/* [any, nofail] Free every term built and every message received since
+** 'mark' (a mark that is not of this heap, or already released past, is
+** ignored).
 ** Terms from before the mark stay valid; later ones must not be used. A
 ** server loop that marks at the top of each iteration and releases at the
 ** bottom runs in constant memory. */
 BEAM_API void beam_arena_release(beam_mark_t mark);
-/* [any] Bytes the current heap holds (terms + received messages). */
+/* [any, nofail] Bytes the current heap holds (terms + received
+** messages). */
 BEAM_API size_t beam_arena_bytes(void);
 
 /* Checked arguments (cbeam/args.h): in C11, beam_fmt and beam_match are

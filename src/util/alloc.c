@@ -11,6 +11,7 @@
 ** load and a predictable branch.
 */
 #include "../internal.h"
+#include "debug.h"
 
 /* Relaxed: the switch is set by a test before the work it is meant to
 ** break; which allocation of a racing thread fails first does not matter. */

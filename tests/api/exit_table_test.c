@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** exit_table_test.c: the full exit-signal table of SEMANTICS §5, each row
+** exit_table_test.c: the full exit-signal table of docs/semantics.md §5, each row
 ** with and without trap_exit, checked from outside: a victim process is
 ** monitored by the test's root, gets the signal, and either dies (the DOWN
 ** reason), turns it into a message (which it forwards to the root), or

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** failure_rules_test.c: the rules of SEMANTICS.md §1, §3, §4, §6, §7 and
+** failure_rules_test.c: the rules of docs/semantics.md §1, §3, §4, §6, §7 and
 ** §9 that failure_test.c and exit_table_test.c do not check on their own,
 ** one test per rule, named by its id (docs/failure.md is the map). Every
 ** expectation was checked against erl (OTP 25) first.

@@ -2,7 +2,7 @@
 /*
 ** failure_test.c: links (L), monitors (N), the registry (R), process rules
 ** (P5-P8), ordering (O4, O6), process_info (I), exit hooks and crash
-** reports. Each test is named by the SEMANTICS.md rules it checks.
+** reports. Each test is named by the rules of docs/semantics.md it checks.
 */
 #include "../harness/check.h"
 

@@ -3,6 +3,7 @@
 ** made to fail after N allocations, spawn and send return BEAM_ENOMEM, the
 ** runtime keeps going, and nothing leaks (LSan checks in the ASan build). */
 #include "../harness/check.h"
+#include "../../src/util/debug.h"
 
 static void sink(beam_term_t arg) {
   (void) arg;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh: the differential test of the External Term Format against erl.
 #   sh tests/diff/run.sh BUILD_DIR
 # erl writes thousands of random terms (seeded: BEAM_DIFF_SEED, N terms:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh: run the ETF fuzz target.
 #   sh tests/fuzz/run.sh BIN SECONDS    fuzz for SECONDS (make fuzz / stress)
 #   sh tests/fuzz/run.sh BIN replay     replay the seed corpus (make test)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../../src/term/heap.h"
+#include "../../../src/util/debug.h"
 
 typedef struct bytes {
   const char *text; /* beam_fmt text */

@@ -7,6 +7,7 @@
 
 #include "../../../src/term/heap.h"
 #include "../../../src/term/syntax.h"
+#include "../../../src/util/debug.h"
 
 static beam__bin_t *refbin_of(beam_term_t t) {
   ASSERT(beam__is_box_of(t, BEAM__SUB_REFBIN));
