@@ -250,9 +250,9 @@ BEAM_API int beam_map_get(beam_term_t map, beam_term_t key,
 typedef struct beam_map_iter {
   uint64_t opaque[34];
 } beam_map_iter_t;
-/* [any, nofail-alloc] 0, BEAM_ETYPE if 'map' is not a map, BEAM_EINVAL. */
+/* [any] 0, BEAM_ETYPE if 'map' is not a map, BEAM_EINVAL; allocates nothing. */
 BEAM_API int beam_map_iter_init(beam_map_iter_t *it, beam_term_t map);
-/* [any, nofail-alloc] 1 and the next pair ('key', 'value' may be NULL), 0
+/* [any] 1 and the next pair ('key', 'value' may be NULL), 0
 ** when there is none left, BEAM_EINVAL for an iterator never set up. */
 BEAM_API int beam_map_next(beam_map_iter_t *it, beam_term_t *key,
                            beam_term_t *value);
