@@ -45,9 +45,9 @@ static void timeout_main(beam_term_t arg) {
   ASSERT_EQ(beam_mailbox_len(), 2);
   int64_t t0 = beam_monotonic_ms();
   ASSERT_ERR(beam_receive(100, "z", NULL), BEAM_ETIMEDOUT);
-  int64_t waited = beam_monotonic_ms() - t0;
-  ASSERT_GE(waited, 100);
-  ASSERT_LT(waited, 1000);
+  /* At least 100 ms (timer_test.c checks that in ns); how late is for the
+  ** bench, not a test. */
+  ASSERT_GE(beam_monotonic_ms() - t0, 100);
   ASSERT_EQ(beam_mailbox_len(), 2);
   /* M11: negative timeouts other than infinity are errors. */
   ASSERT_ERR(beam_receive(-5, "_", NULL), BEAM_EINVAL);
@@ -69,24 +69,35 @@ BEAM_TEST(receive_timeout_removes_nothing) {
   ASSERT_OK(beam_run(timeout_main, beam_nil(), NULL));
 }
 
-static void late_sender(beam_term_t arg) {
+/* Sends 'noise' every 20 ms until told to stop: a wait that restarted
+** its timeout on each arrival would never time out while it runs. */
+static void noise_sender(beam_term_t arg) {
   beam_pid_t to = beam_tuple_get(arg, 0);
-  for (int i = 0; i < 5; i++) {
-    beam_sleep(20);
+  while (beam_receive(20, "stop", NULL) == BEAM_ETIMEDOUT) {
+    beam_mark_t m = beam_arena_mark();
     beam_send(to, beam_atom("noise"));
+    beam_arena_release(m);
   }
+  beam_send(to, beam_atom("stopped"));
 }
 
 static void deadline_main(beam_term_t arg) {
   (void) arg;
   beam_pid_t p;
-  ASSERT_OK(beam_spawn(late_sender, beam_tuple(1, beam_self()), &p));
-  /* M8: non-matching arrivals do not restart the timeout. */
+  ASSERT_OK(beam_spawn(noise_sender, beam_tuple(1, beam_self()), &p));
+  /* M8: non-matching arrivals do not restart the timeout. The 150 ms
+  ** timeout ends while the noise still comes (it stops only below), with
+  ** several arrivals during the wait; no wall-clock upper bound. */
   int64_t t0 = beam_monotonic_ms();
   ASSERT_ERR(beam_receive(150, "wanted", NULL), BEAM_ETIMEDOUT);
   int64_t waited = beam_monotonic_ms() - t0;
+  int64_t noise = beam_mailbox_len();
+  TLOG("timed out after %" PRId64 " ms, %" PRId64 " arrivals meanwhile", waited,
+       noise);
   ASSERT_GE(waited, 150);
-  ASSERT_LT(waited, 1000);
+  ASSERT_GE(noise, 1); /* it was woken, and went on waiting */
+  ASSERT_OK(beam_send(p, beam_atom("stop")));
+  ASSERT_OK(beam_receive(BEAM_INFINITY, "stopped", NULL));
 }
 
 BEAM_TEST(receive_deadline_counts_from_entry) {
@@ -142,7 +153,9 @@ BEAM_TEST(receive_ref_fn_and_any) {
 }
 
 /* A marked ref must not hide a reply that arrived before a later receive
-** moved the mark's anchor. */
+** moved the mark's anchor. (Every receive clears the mark, so the second
+** ref's mark is taken afresh; an unlink that moves the anchor with no
+** receive in between is the next test.) */
 static void mark_main(beam_term_t arg) {
   (void) arg;
   beam_pid_t me = beam_self();
@@ -163,4 +176,45 @@ static void mark_main(beam_term_t arg) {
 
 BEAM_TEST(receive_ref_mark_survives_unlinks) {
   ASSERT_OK(beam_run(mark_main, beam_nil(), NULL));
+}
+
+/* The mark beam_make_ref() sets points just past the newest message in
+** the inner list; here that is a DOWN, which demonitor(FLUSH) then removes
+** with no receive in between (receive.c: beam__mailbox_remove_if must go
+** through take(), which moves the mark back to the DOWN's predecessor).
+** The receive that follows needs the ref, so it starts at the mark: left
+** pointing into the freed DOWN it reads freed memory (ASan), or misses
+** the reply that went where the DOWN was. */
+static void ends_at_once(beam_term_t arg) {
+  (void) arg;
+}
+
+static void flush_mark_main(beam_term_t with_older) {
+  beam_pid_t me = beam_self(), c;
+  beam_term_t mon;
+  if (beam_is(with_older, "true")) /* the DOWN is not the first message */
+    ASSERT_OK(beam_send(me, beam_atom("older")));
+  ASSERT_OK(beam_spawn_monitor(ends_at_once, beam_nil(), &c, &mon));
+  int64_t want = beam_is(with_older, "true") ? 2 : 1;
+  while (beam_mailbox_len() < want) /* the DOWN is in the inner list */
+    beam_sleep(1);
+  ASSERT_EQ(beam_mailbox_len(), want);
+  beam_term_t ref = beam_make_ref(); /* its mark: just past the DOWN */
+  ASSERT_EQ(beam_demonitor(mon, BEAM_DEMONITOR_FLUSH), 1);
+  ASSERT_EQ(beam_mailbox_len(), want - 1); /* the DOWN is gone */
+  ASSERT_OK(beam_send(me, beam_fmt("{~t, x}", ref)));
+  beam_term_t x;
+  ASSERT_EQ(beam_receive(0, "{~t, X}", ref, &x, NULL), 0); /* M6: there */
+  ASSERT_TRUE(beam_is(x, "x"));
+  beam_term_t m;
+  if (want == 2) {
+    ASSERT_EQ(beam_receive_any(0, &m), 0);
+    ASSERT_TRUE(beam_is(m, "older"));
+  }
+  ASSERT_ERR(beam_receive_any(0, &m), BEAM_ETIMEDOUT);
+}
+
+BEAM_TEST(receive_ref_mark_survives_demonitor_flush) {
+  ASSERT_OK(beam_run(flush_mark_main, beam_atom("false"), NULL));
+  ASSERT_OK(beam_run(flush_mark_main, beam_atom("true"), NULL));
 }

@@ -2,8 +2,6 @@
 /* spawn_test.c: spawn, pids, the process limit, exit, stack overflow. */
 #include "../harness/check.h"
 
-#include <stdatomic.h>
-
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,34 +102,42 @@ BEAM_TEST(spawn_pids_are_values_never_reused) {
   ASSERT_OK(beam_run(pid_main, beam_nil(), &cfg));
 }
 
-static _Atomic int exit_depth_seen; /* written by 100 processes at once */
-
-/* Exits from the innermost of 'depth' nested calls. (gcc 12 calls any
-** recursion whose only base case is a _Noreturn call "infinite".) */
+/* Exits from the innermost of 21 nested calls with {bye, Id, Levels}, a
+** reason built down there. (gcc 12 calls any recursion whose only base
+** case is a _Noreturn call "infinite".) */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Winfinite-recursion"
-static void exit_deep(int depth) {
-  atomic_store_explicit(&exit_depth_seen, depth, memory_order_relaxed);
+static void exit_deep(int depth, int64_t id, int64_t levels) {
   if (depth > 0)
-    exit_deep(depth - 1);
-  beam_exit(beam_atom("bye"));
+    exit_deep(depth - 1, id, levels + 1);
+  beam_exit(beam_fmt("{bye, ~i, ~i}", id, levels));
 }
 #pragma GCC diagnostic pop
 
-static void exiter(beam_term_t arg) {
-  (void) arg;
+static void exiter(beam_term_t id) {
   beam_term_t junk = beam_fmt("{lots, [of, terms]}");
   (void) junk;
-  exit_deep(20);
+  int64_t i = 0;
+  ASSERT_OK(beam_get_int(id, &i));
+  exit_deep(20, i, 0);
 }
+
+enum { EXITERS = 100 };
 
 static void exit_main(beam_term_t arg) {
   (void) arg;
-  beam_pid_t p;
-  for (int i = 0; i < 100; i++)
-    ASSERT_OK(beam_spawn(exiter, beam_nil(), &p));
-  while (beam_process_count() > 1)
-    beam_sleep(1);
+  beam_pid_t p[EXITERS];
+  beam_term_t ref[EXITERS];
+  for (int i = 0; i < EXITERS; i++)
+    ASSERT_OK(beam_spawn_monitor(exiter, beam_int(i), &p[i], &ref[i]));
+  /* Each DOWN carries the reason given 20 calls deep, unchanged. */
+  for (int i = 0; i < EXITERS; i++) {
+    beam_term_t why;
+    ASSERT_EQ(beam_receive(BEAM_INFINITY, "{'DOWN', ~t, process, ~t, Why}",
+                           ref[i], p[i], &why, NULL),
+              0);
+    ASSERT_TERM_EQ(why, beam_fmt("{bye, ~i, 20}", (int64_t) i));
+  }
 }
 
 BEAM_TEST(spawn_exit_from_any_depth) {
