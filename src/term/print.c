@@ -202,7 +202,9 @@ static void put_escaped(out_t *o, uint32_t c, char q) {
   } else if (c == 27) {
     puts_(o, "\\e");
   } else if (c < 32 || c == 127) {
-    snprintf(b, sizeof b, "\\%o", (unsigned) c);
+    /* Three digits, as erl writes them ('o\0262'): a digit that follows
+    ** cannot join the escape when the text is read back. */
+    snprintf(b, sizeof b, "\\%03o", (unsigned) c);
     puts_(o, b);
   } else {
     put_cp(o, c);

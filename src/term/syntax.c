@@ -1339,3 +1339,34 @@ int beam__pattern_args(const char *pat, beam__args_t *args, uint64_t ref_id,
   }
   return args->err;
 }
+
+size_t beam__text_arg_types(const char *text, char *types, size_t max) {
+  struct {
+    size_t pos, len;
+  } seen[BEAM__PATTERN_MAX_VARS];
+  int nseen = 0;
+  size_t p = 0, n = 0;
+  for (;;) {
+    tok_t t = lex(text, &p);
+    if (t.k == T_END || t.k == T_ERR)
+      return n;
+    char type = 0;
+    if (t.k == T_HOLE) {
+      type = text[t.pos + 1];
+    } else if (t.k == T_VAR) {
+      bool repeat = false;
+      for (int i = 0; i < nseen && !repeat; i++)
+        repeat = seen[i].len == t.len &&
+                 memcmp(text + seen[i].pos, text + t.pos, t.len) == 0;
+      if (!repeat && nseen < BEAM__PATTERN_MAX_VARS) {
+        seen[nseen].pos = t.pos;
+        seen[nseen].len = t.len;
+        nseen++;
+        type = 'v';
+      }
+    }
+    if (type && n < max)
+      types[n] = type;
+    n += type != 0;
+  }
+}

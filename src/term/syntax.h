@@ -70,4 +70,10 @@ int beam__pattern_match(beam_term_t t, const char *pat, beam__args_t *args);
 int beam__pattern_args(const char *pat, beam__args_t *args, uint64_t ref_id,
                        bool *has_ref);
 
+/* The arguments a well-formed text takes, in order, as letters: 'v' for
+** a variable's first occurrence, else the hole's letter (~b is one 'b',
+** two varargs). Writes at most 'max'; returns how many there are. For
+** tests and fuzzing, which must produce values of the right kinds. */
+size_t beam__text_arg_types(const char *text, char *types, size_t max);
+
 #endif
