@@ -321,7 +321,7 @@ bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost) {
 }
 
 uint64_t beam__proc_reductions(const beam__proc_t *p) {
-  return p->reductions + (uint64_t) (BEAM__REDS - beam__tls()->reds);
+  return p->reductions + (uint64_t) (p->sched->reds_start - beam__tls()->reds);
 }
 
 int beam_consume(int64_t reductions) {

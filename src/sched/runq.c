@@ -10,8 +10,9 @@
 **    process gets its turn.
 **  - 'runnext': a process woken by the running one is run next, so a
 **    request/reply pair stays on one core and in cache. The woken process
-**    inherits the rest of the slice; the displaced runnext goes to the ring
-**    tail, so two processes ping-ponging cannot starve the ring.
+**    inherits the rest of the slice ('took_next' tells run() not to give
+**    it a fresh one); the displaced runnext goes to the ring tail, so two
+**    processes ping-ponging cannot starve the ring.
 **  - a full ring moves half of itself to the global queue (mutex, a linked
 **    list through 'link'); each scheduler looks at the global queue first
 **    once every 61 schedules, so nothing parked there starves.
@@ -88,8 +89,11 @@ beam__proc_t *beam__runq_get(beam__sched_t *s) {
   beam__proc_t *p = atomic_load_explicit(&q->runnext, memory_order_relaxed);
   if (p && atomic_compare_exchange_strong_explicit(
                &q->runnext, &p, NULL, memory_order_acq_rel,
-               memory_order_relaxed))
+               memory_order_relaxed)) {
+    q->took_next = true;
     return p;
+  }
+  q->took_next = false;
   for (;;) {
     uint32_t h = load_head(q, memory_order_acquire);
     uint32_t t = atomic_load_explicit(&q->tail, memory_order_relaxed);

@@ -228,7 +228,13 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   p->sched = s;
   p->switches++;
   tls->heap = &p->heap;
-  tls->reds = BEAM__REDS;
+  /* A process woken into runnext by the one that ran last inherits what is
+  ** left of its slice (Go's inheritTime), so a ping-pong pair shares one
+  ** slice and then goes behind the ring instead of starving it. */
+  if (!s->runq.took_next)
+    tls->reds = BEAM__REDS;
+  s->runq.took_next = false;
+  s->reds_start = tls->reds;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
   uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
   atomic_store_explicit(&s->slice_seq, seq + 1, memory_order_relaxed);
@@ -237,7 +243,7 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   if (BEAM_UNLIKELY(atomic_load_explicit(&s->stuck, memory_order_relaxed)))
     atomic_store_explicit(&s->stuck, false, memory_order_relaxed);
   tls->heap = NULL;
-  p->reductions += (uint64_t) (BEAM__REDS - (int64_t) tls->reds);
+  p->reductions += (uint64_t) (s->reds_start - (int64_t) tls->reds);
   s->current = NULL;
   switch (p->yield_reason) {
   case BEAM__Y_YIELD:

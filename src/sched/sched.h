@@ -25,6 +25,8 @@ typedef struct beam__runq {
   alignas(BEAM_CACHELINE) _Atomic uint32_t head;
   alignas(BEAM_CACHELINE) _Atomic uint32_t tail;
   _Atomic(beam__proc_t *) runnext;
+  bool took_next; /* owner only: the last get took runnext, whose process
+                     inherits the rest of the slice (sched.c, run) */
   _Atomic(beam__proc_t *) ring[BEAM__RUNQ_SIZE];
 } beam__runq_t;
 
@@ -43,6 +45,8 @@ typedef struct beam__sched {
   beam__ctx_t ctx;          /* the scheduler loop's own context */
   beam__proc_t *current;    /* process running now, or NULL */
   uint64_t tick;            /* schedules done (for the 1-in-61 global check) */
+  int64_t reds_start;       /* the running process's budget when it began
+                               (less than a slice when inherited: run()) */
   uint64_t low_tick;        /* picks, for low priority's 1 in 8 (prio.c) */
   uint32_t rand;            /* xorshift state for victim choice */
   bool spinning;            /* counted in rt.nspinning */

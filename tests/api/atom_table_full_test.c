@@ -61,11 +61,16 @@ static void full_main(beam_term_t arg) {
   ASSERT(beam_is(why, "noproc"));
   /* A fault's reason. */
   beam_pid_t c;
-  ASSERT_OK(beam_spawn(crash_on_null, beam_nil(), &c));
-  ref = beam_monitor(c);
+  beam_spawn_opts_t o = {0};
+  o.flags = BEAM_SPAWN_MONITOR; /* before it runs: it dies at once */
+  o.monitor_ref = &ref;
+  ASSERT_OK(beam_spawn_opt(crash_on_null, beam_nil(), &o, &c));
   ASSERT_EQ(beam_receive(5000, "{'DOWN', ~t, process, _, Why}", ref, &why,
                          NULL),
             0);
+  char text[64];
+  beam_print(text, sizeof text, why);
+  TLOG("fault reason: %s", text);
   ASSERT_EQ(beam_match(why, "{segv, _}"), 1);
   /* process_info's status. */
   beam_process_info_t info;
