@@ -359,8 +359,9 @@ int beam_sleep(int64_t ms) {
     p->in_receive = 1; /* process_info shows a sleeper as waiting */
     beam__proc_switch_out(p, BEAM__Y_SLEEP);
     p = beam__proc_current();
+    beam__signals_check(p); /* X16: exit signals act during a sleep; an
+                               info request is answered 'waiting' */
     p->in_receive = 0;
-    beam__signals_check(p); /* X16: exit signals act during a sleep */
   }
   beam__proc_timer_cancel(p);
   p->deadline_ms = -1;

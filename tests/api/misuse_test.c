@@ -232,3 +232,34 @@ static void long_receive_main(beam_term_t arg) {
 BEAM_TEST_T(receive_with_an_overlong_atom_fails_at_once, 30) {
   ASSERT_OK(beam_run(long_receive_main, beam_nil(), NULL));
 }
+
+/* process_info of a process in beam_sleep: 'waiting', as erl says of a
+** process in 'receive after' (the sleeper answers the request itself, and
+** used to have cleared its wait flag first). */
+static void long_sleeper(beam_term_t arg) {
+  (void) arg;
+  beam_sleep(INT64_C(3600000));
+}
+
+static void info_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t s;
+  ASSERT_OK(beam_spawn(long_sleeper, beam_nil(), &s));
+  beam_process_info_t info;
+  for (int i = 0; i < 50; i++) { /* until it has gone to sleep */
+    ASSERT_OK(beam_process_info(s, &info));
+    if (beam_is(info.status, "waiting"))
+      break;
+    beam_sleep(1);
+  }
+  ASSERT(beam_is(info.status, "waiting"));
+  for (int i = 0; i < 20; i++) { /* and it stays so, asked again */
+    ASSERT_OK(beam_process_info(s, &info));
+    ASSERT(beam_is(info.status, "waiting"));
+  }
+  ASSERT_OK(beam_exit_signal(s, beam_atom("kill")));
+}
+
+BEAM_TEST_T(process_info_of_a_sleeper_says_waiting, 30) {
+  ASSERT_OK(beam_run(info_main, beam_nil(), NULL));
+}
