@@ -25,7 +25,7 @@ static void wait_forever(beam_term_t arg) {
 
 static volatile uintptr_t zero; /* the compiler cannot prove it is 0 */
 
-__attribute__((no_sanitize("undefined"), noinline)) static void
+__attribute__((no_sanitize("undefined", "thread"), noinline)) static void
 crash_on_null(beam_term_t arg) {
   (void) arg;
   *(volatile int *) zero = 1; /* a real page-0 fault, even under UBSan */

@@ -18,7 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define NO_UBSAN __attribute__((no_sanitize("undefined"), noinline))
+#define NO_UBSAN \
+  __attribute__((no_sanitize("undefined", "thread"), noinline))
 
 static volatile uintptr_t zero; /* the compiler cannot prove it is 0 */
 
