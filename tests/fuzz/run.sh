@@ -9,6 +9,9 @@
 # deep-seeds.sh) is copied to a scratch directory, so new inputs found do
 # not land in the repository; a crash leaves its input in the current
 # directory as crash-* (leak-*, timeout-*, oom-*), and the script fails.
+# The summary printed is libFuzzer's last status line (runs, cov, ft,
+# corpus, exec/s, rss) and its final stats; FUZZ_LOG=FILE keeps the whole
+# log.
 #
 # Options. -max_len=65536: the deep seeds take up to 63,002 bytes (10,000
 # list heads at 6 bytes a level) and libFuzzer truncates longer inputs;
@@ -39,7 +42,9 @@ else
   "$bin" $opts -max_total_time="$what" "$work" > "$log" 2>&1
 fi
 rc=$?
+grep -E '^#[0-9]+[[:space:]]+DONE' "$log"
 grep -E '^(stat::|Done |==[0-9]+==|SUMMARY|etf_fuzz:|cbeam:)' "$log" | tail -n 12
 [ $rc -eq 0 ] || tail -n 60 "$log"
+[ -n "${FUZZ_LOG:-}" ] && cp "$log" "$FUZZ_LOG"
 rm -f "$log"
 exit $rc
