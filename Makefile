@@ -234,8 +234,11 @@ $(FUZZ_B)/obj/src/%.o: src/%.S
 
 # The target has its own main(), which starts the runtime and runs
 # libFuzzer inside a process (LLVMFuzzerRunDriver): so it links libFuzzer
-# without its main (libclang_rt.fuzzer_no_main, in libclang-rt-14-dev).
-FUZZ_DRIVER = $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)/libclang_rt.fuzzer_no_main-$(ARCH).a
+# without its main (libclang_rt.fuzzer_no_main, in libclang-rt-14-dev;
+# newer LLVMs name it without the architecture).
+FUZZ_RTDIR   = $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)
+FUZZ_DRIVER ?= $(firstword $(wildcard $(FUZZ_RTDIR)/libclang_rt.fuzzer_no_main-$(ARCH).a \
+                 $(FUZZ_RTDIR)/libclang_rt.fuzzer_no_main.a) libclang_rt.fuzzer_no_main-$(ARCH).a)
 $(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ) $(HEADERS)
 	@echo "LD $@"
 	@$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_COV) -o $@ $< $(FUZZ_OBJ) $(FUZZ_DRIVER) \
