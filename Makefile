@@ -230,16 +230,31 @@ compare: $(B)/cbeam-bench
 
 # ---- External Term Format (issue 3): cbeam-term, fuzz target, erl diff ----
 # cbeam-term (tools/) is built with the libraries. tests/fuzz/etf_fuzz is a
-# libFuzzer target built with clang (FUZZ_CC) over the term layer, in
-# build/fuzz; 'make test' (plain) replays its corpus for a few seconds and
-# 'make stress' fuzzes for FUZZ_SECONDS (600). tests/diff/ checks bytes,
-# order and equality against erl (plain 'make test'; skipped without erl).
+# libFuzzer target built with clang (FUZZ_CC) over the whole runtime, in
+# build/fuzz: every input is decoded, printed, copied (as a message),
+# compared and re-encoded inside a cbeam process with its default stack
+# (tests/fuzz/etf_fuzz.c). 'make test' (plain) replays its corpus for a few
+# seconds and 'make stress' fuzzes for FUZZ_SECONDS (600). tests/diff/
+# checks bytes, order and equality against erl (plain 'make test'; skipped
+# without erl).
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 600
 FUZZ_B       := build/fuzz
-FUZZ_FLAGS   := -std=c11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
-                -fno-sanitize-recover=all -pthread -Iinclude -D_GNU_SOURCE
-FUZZ_OBJ     := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(wildcard src/term/*.c src/util/*.c))
+FUZZ_FLAGS   := -std=c11 -O1 -g -fsanitize=address,undefined \
+                -fno-sanitize-recover=all -fno-omit-frame-pointer -pthread \
+                -Iinclude -D_GNU_SOURCE
+# Coverage guides the fuzzer through the term layer (what an input can
+# steer: decode, print, compare, copy, encode) and the target itself; the
+# rest of the runtime (scheduler, mailboxes, stacks, timers) is built with
+# the same sanitizers but without coverage, so that timing (a watchdog
+# look during a slow input, a park timeout) does not show up as new
+# features.
+FUZZ_COV     := -fsanitize=fuzzer-no-link
+FUZZ_COV_OBJ := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(wildcard src/term/*.c src/util/*.c))
+FUZZ_RT_OBJ  := $(patsubst %.c,$(FUZZ_B)/obj/%.o,$(filter-out $(wildcard src/term/*.c src/util/*.c),$(LIB_SRC))) \
+                $(CTX_ASM:%.S=$(FUZZ_B)/obj/%.o)
+FUZZ_OBJ     := $(FUZZ_COV_OBJ) $(FUZZ_RT_OBJ)
+$(FUZZ_RT_OBJ): FUZZ_COV :=
 
 all: $(B)/cbeam-term
 test: $(B)/cbeam-term $(B)/tests/etf_diff
@@ -254,14 +269,39 @@ $(B)/tests/etf_diff: tests/diff/etf_diff.c $(LIB_A) $(HEADERS)
 	@echo "LD $@"
 	@$(CC) $(CFLAGS_) $(LDFLAGS_) -o $@ $< $(LIB_A) $(LDLIBS_)
 
-$(FUZZ_B)/obj/%.o: %.c $(HEADERS)
+# The library's code goes into 'cbeam_text' here too (see the library
+# objects above), so the fault handler knows runtime from user code as in
+# a user's program. Coverage puts each function in a section of its own
+# (.text.NAME), so every .text* section is renamed. The target runs with
+# BEAM_RUN_FAULTS_ABORT: every fault and abort still ends the fuzzer, which
+# then saves the input.
+READELF ?= readelf
+FUZZ_TO_CBEAM = $(OBJCOPY) $$($(READELF) -SW $@ | sed -n \
+  's/^ *\[ *[0-9]*\] \(\.text[^ ]*\) .*/--rename-section \1=cbeam_text,alloc,load,readonly,code,contents/p' \
+  | sort -u) $@
+$(FUZZ_B)/obj/src/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	@echo "CC(fuzz) $<"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+	@$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_COV) -c $< -o $@
+	@$(FUZZ_TO_CBEAM)
 
-$(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ)
+$(FUZZ_B)/obj/src/%.o: src/%.S
+	@mkdir -p $(dir $@)
+	@echo "AS(fuzz) $<"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -c $< -o $@
+	@$(FUZZ_TO_CBEAM)
+
+# The target has its own main(), which starts the runtime and runs
+# libFuzzer inside a process (LLVMFuzzerRunDriver): so it links libFuzzer
+# without its main (libclang_rt.fuzzer_no_main, in libclang-rt-14-dev;
+# newer LLVMs name it without the architecture).
+FUZZ_RTDIR   = $(shell $(FUZZ_CC) -print-runtime-dir 2>/dev/null)
+FUZZ_DRIVER ?= $(firstword $(wildcard $(FUZZ_RTDIR)/libclang_rt.fuzzer_no_main-$(ARCH).a \
+                 $(FUZZ_RTDIR)/libclang_rt.fuzzer_no_main.a) libclang_rt.fuzzer_no_main-$(ARCH).a)
+$(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ) $(HEADERS)
 	@echo "LD $@"
-	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) -lgmp -lm -lz
+	@$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_COV) -o $@ $< $(FUZZ_OBJ) $(FUZZ_DRIVER) \
+	  -lgmp -lm -lz -lstdc++
 
 # The plain 'make test' builds the fuzz target when clang can (a note, not
 # a failure, otherwise: run-all.sh then counts the replay as skipped).
