@@ -228,7 +228,7 @@ clean:
 compare: $(B)/cbeam-bench
 	CBEAM_BENCH=$(B)/cbeam-bench sh bench/compare.sh $(COMPARE_ARGS)
 
-# ---- External Term Format (issue 3): cbeam-term, fuzz target, erl diff ----
+# ---- External Term Format (issue 3): cbeam-term, fuzz targets, erl diff ----
 # cbeam-term (tools/) is built with the libraries. tests/fuzz/etf_fuzz is a
 # libFuzzer target built with clang (FUZZ_CC) over the whole runtime, in
 # build/fuzz: every input is decoded, printed, copied (as a message),
@@ -303,8 +303,16 @@ $(FUZZ_B)/etf_fuzz: tests/fuzz/etf_fuzz.c $(FUZZ_OBJ) $(HEADERS)
 	@$(FUZZ_CC) $(FUZZ_FLAGS) $(FUZZ_COV) -o $@ $< $(FUZZ_OBJ) $(FUZZ_DRIVER) \
 	  -lgmp -lm -lz -lstdc++
 
-# The plain 'make test' builds the fuzz target when clang can (a note, not
-# a failure, otherwise: run-all.sh then counts the replay as skipped).
+# tests/fuzz/syntax_fuzz is the pattern/format syntax target (formats,
+# patterns, compiled vs interpreted matching, print -> fmt): the term layer
+# only, on libFuzzer's own main.
+$(FUZZ_B)/syntax_fuzz: tests/fuzz/syntax_fuzz.c $(FUZZ_COV_OBJ) $(HEADERS)
+	@echo "LD $@"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_COV_OBJ) \
+	  -lgmp -lm -lz
+
+# The plain 'make test' builds the fuzz targets when clang can (a note, not
+# a failure, otherwise: run-all.sh then counts the replays as skipped).
 ifeq ($(VARIANT),plain)
 test: fuzz-maybe
 # tests/install/run.sh installs the shared library too: build it here, in
@@ -313,8 +321,12 @@ test: $(LIB_SO)
 endif
 .PHONY: fuzz fuzz-maybe
 fuzz-maybe:
-	@$(MAKE) --no-print-directory $(FUZZ_B)/etf_fuzz 2>/dev/null || \
-	  { rm -f $(FUZZ_B)/etf_fuzz; echo "note: fuzz target not built (needs clang, libclang-rt-14-dev)"; }
-fuzz: $(FUZZ_B)/etf_fuzz
+	@for t in etf_fuzz syntax_fuzz; do \
+	  $(MAKE) --no-print-directory $(FUZZ_B)/$$t 2>/dev/null || \
+	  { rm -f $(FUZZ_B)/$$t; echo "note: fuzz target $$t not built (needs clang, libclang-rt-14-dev)"; }; \
+	done
+# FUZZ_SECONDS each: 'make stress' gives both targets 10 minutes.
+fuzz: $(FUZZ_B)/etf_fuzz $(FUZZ_B)/syntax_fuzz
 	sh tests/fuzz/run.sh $(FUZZ_B)/etf_fuzz $(FUZZ_SECONDS)
+	sh tests/fuzz/run.sh $(FUZZ_B)/syntax_fuzz $(FUZZ_SECONDS) tests/fuzz/syntax_corpus
 stress: fuzz

@@ -76,8 +76,8 @@ fi
 # ---- Plain variant only: every public function has its contract tag (1
 # check), the install test (8 checks, skipped without pkg-config), the
 # External Term Format's differential test against erl (4 checks, skipped
-# without erl) and a short replay of the fuzz corpus (1 test, skipped
-# without clang's libFuzzer build).
+# without erl) and a short replay of each fuzz target's corpus (ETF and
+# syntax: 1 test each, skipped without clang's libFuzzer build).
 xp=0; xf=0; xs=0
 case "$VARIANT" in
   plain)
@@ -96,17 +96,21 @@ case "$VARIANT" in
     last=$(grep -E '^diff: [0-9]+ passed' "$out" | tail -n 1)
     if [ -z "$last" ]; then echo "FAIL diff (no summary)"; xf=$((xf + 1))
     else set -- $last; xp=$((xp + $2)); xf=$((xf + $4)); xs=$((xs + $6)); fi
-    if [ -x build/fuzz/etf_fuzz ]; then
-      t0=$(date +%s%N)
-      if sh tests/fuzz/run.sh build/fuzz/etf_fuzz replay > "$out" 2>&1; then
-        xp=$((xp + 1))
-        echo "ok   fuzz/etf_corpus_replay ($(( ($(date +%s%N) - t0) / 1000000 )) ms, $(grep -o 'Done [0-9]* runs' "$out"))"
+    for target in etf syntax; do
+      corpus=tests/fuzz/corpus
+      [ "$target" = syntax ] && corpus=tests/fuzz/syntax_corpus
+      if [ -x build/fuzz/${target}_fuzz ]; then
+        t0=$(date +%s%N)
+        if sh tests/fuzz/run.sh build/fuzz/${target}_fuzz replay "$corpus" > "$out" 2>&1; then
+          xp=$((xp + 1))
+          echo "ok   fuzz/${target}_corpus_replay ($(( ($(date +%s%N) - t0) / 1000000 )) ms, $(grep -o 'Done [0-9]* runs' "$out"))"
+        else
+          xf=$((xf + 1)); echo "FAIL fuzz/${target}_corpus_replay"; sed 's/^/  | /' "$out" | tail -n 40
+        fi
       else
-        xf=$((xf + 1)); echo "FAIL fuzz/etf_corpus_replay"; sed 's/^/  | /' "$out" | tail -n 40
+        xs=$((xs + 1)); echo "skip fuzz/${target}_corpus_replay (no build/fuzz/${target}_fuzz: needs clang, libclang-rt-14-dev)"
       fi
-    else
-      xs=$((xs + 1)); echo "skip fuzz/etf_corpus_replay (no build/fuzz/etf_fuzz: needs clang, libclang-rt-14-dev)"
-    fi ;;
+    done ;;
 esac
 
 p=$((up + ep + cp + xp)); f=$((uf + ef + cf + xf)); us=$((us + cs + xs))

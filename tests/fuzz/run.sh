@@ -3,8 +3,10 @@
 # run.sh: run the ETF fuzz target (tests/fuzz/etf_fuzz.c: every input is
 # decoded, printed, copied as a message, compared and re-encoded inside a
 # cbeam process with its default stack).
-#   sh tests/fuzz/run.sh BIN SECONDS    fuzz for SECONDS (make fuzz / stress)
-#   sh tests/fuzz/run.sh BIN replay     replay the seed corpus (make test)
+#   sh tests/fuzz/run.sh BIN SECONDS [CORPUS]   fuzz (make fuzz / stress)
+#   sh tests/fuzz/run.sh BIN replay [CORPUS]    replay the seeds (make test)
+# CORPUS is tests/fuzz/corpus/ by default (the syntax target's is
+# tests/fuzz/syntax_corpus/: pattern texts from the tests and examples).
 # The seed corpus (tests/fuzz/corpus/: small terms of every type and terms
 # nested 10,000 to 100,000 deep, all written by erl's term_to_binary; see
 # deep-seeds.sh) is copied to a scratch directory, so new inputs found do
@@ -31,7 +33,8 @@ bin=$1
 what=$2
 here=$(dirname "$0")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-cp "$here"/corpus/* "$work"/
+corpus=${3:-$here/corpus}
+cp "$corpus"/* "$work"/
 opts="-max_len=65536 -entropic_scale_per_exec_time=1 -timeout=10"
 opts="$opts -rss_limit_mb=2048 -print_final_stats=1"
 log=$work.log
@@ -45,7 +48,7 @@ else
 fi
 rc=$?
 grep -E '^#[0-9]+[[:space:]]+DONE' "$log"
-grep -E '^(stat::|Done |==[0-9]+==|SUMMARY|etf_fuzz:|cbeam:)' "$log" | tail -n 12
+grep -E '^(stat::|Done |==[0-9]+==|SUMMARY|etf_fuzz:|syntax_fuzz:|cbeam:)' "$log" | tail -n 12
 [ $rc -eq 0 ] || tail -n 60 "$log"
 [ -n "${FUZZ_LOG:-}" ] && cp "$log" "$FUZZ_LOG"
 rm -f "$log"
