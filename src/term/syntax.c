@@ -1297,6 +1297,40 @@ int beam_match_checked(beam_term_t t, size_t n, ...) {
 
 /* ---- Walking a pattern's arguments without matching ---- */
 
+/* The arguments of a text in order: each call gives the next one's type
+** ('v' for a variable's first occurrence, else the hole's letter), 0 at
+** the end. Repeated variables take no argument (Erlang's rule). */
+typedef struct argscan {
+  const char *text;
+  size_t pos;
+  int nseen;
+  struct {
+    size_t pos, len;
+  } seen[BEAM__PATTERN_MAX_VARS];
+} argscan_t;
+
+static char next_arg(argscan_t *a) {
+  for (;;) {
+    tok_t t = lex(a->text, &a->pos);
+    if (t.k == T_END || t.k == T_ERR)
+      return 0;
+    if (t.k == T_HOLE)
+      return a->text[t.pos + 1];
+    if (t.k != T_VAR)
+      continue;
+    bool repeat = false;
+    for (int i = 0; i < a->nseen && !repeat; i++)
+      repeat = a->seen[i].len == t.len &&
+               memcmp(a->text + a->seen[i].pos, a->text + t.pos, t.len) == 0;
+    if (!repeat && a->nseen < BEAM__PATTERN_MAX_VARS) {
+      a->seen[a->nseen].pos = t.pos;
+      a->seen[a->nseen].len = t.len;
+      a->nseen++;
+      return 'v';
+    }
+  }
+}
+
 /* Consume 'pat''s varargs in order, without binding anything, and report
 ** whether one of its ~t holes is the local ref with id 'ref_id'. Used by
 ** beam_receive to validate every clause before it looks at a message, and
@@ -1308,65 +1342,21 @@ int beam__pattern_args(const char *pat, beam__args_t *args, uint64_t ref_id,
   if (rc < 0)
     return rc;
   *has_ref = false;
-  struct {
-    size_t pos, len;
-  } seen[BEAM__PATTERN_MAX_VARS];
-  int nseen = 0;
-  size_t p = 0;
-  for (;;) {
-    tok_t t = lex(pat, &p);
-    if (t.k == T_END || t.k == T_ERR)
-      break;
-    if (t.k == T_VAR) {
-      bool repeat = false;
-      for (int i = 0; i < nseen && !repeat; i++)
-        repeat = seen[i].len == t.len &&
-                 memcmp(pat + seen[i].pos, pat + t.pos, t.len) == 0;
-      if (!repeat && nseen < BEAM__PATTERN_MAX_VARS) {
-        seen[nseen].pos = t.pos;
-        seen[nseen].len = t.len;
-        nseen++;
-        (void) beam__args_out(args);
-      }
-      continue;
-    }
-    if (t.k != T_HOLE)
-      continue;
+  argscan_t scan = {.text = pat};
+  for (char type; (type = next_arg(&scan)) != 0;) {
     beam__parg_t a;
-    (void) beam__parg_take(pat[t.pos + 1], args, &a);
-    if (pat[t.pos + 1] == 't' && ref_id != 0 && beam__ref_id(a.t) == ref_id)
+    (void) beam__parg_take(type, args, &a);
+    if (type == 't' && ref_id != 0 && beam__ref_id(a.t) == ref_id)
       *has_ref = true;
   }
   return args->err;
 }
 
 size_t beam__text_arg_types(const char *text, char *types, size_t max) {
-  struct {
-    size_t pos, len;
-  } seen[BEAM__PATTERN_MAX_VARS];
-  int nseen = 0;
-  size_t p = 0, n = 0;
-  for (;;) {
-    tok_t t = lex(text, &p);
-    if (t.k == T_END || t.k == T_ERR)
-      return n;
-    char type = 0;
-    if (t.k == T_HOLE) {
-      type = text[t.pos + 1];
-    } else if (t.k == T_VAR) {
-      bool repeat = false;
-      for (int i = 0; i < nseen && !repeat; i++)
-        repeat = seen[i].len == t.len &&
-                 memcmp(text + seen[i].pos, text + t.pos, t.len) == 0;
-      if (!repeat && nseen < BEAM__PATTERN_MAX_VARS) {
-        seen[nseen].pos = t.pos;
-        seen[nseen].len = t.len;
-        nseen++;
-        type = 'v';
-      }
-    }
-    if (type && n < max)
+  argscan_t scan = {.text = text};
+  size_t n = 0;
+  for (char type; (type = next_arg(&scan)) != 0; n++)
+    if (n < max)
       types[n] = type;
-    n += type != 0;
-  }
+  return n;
 }
