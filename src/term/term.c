@@ -336,7 +336,7 @@ int beam_get_float(beam_term_t t, double *out) {
 
 /* ---- Tuples ---- */
 
-#define MAX_ELEMS ((size_t) 1 << 56)
+#define MAX_ELEMS ((size_t) 1 << 54) /* a map holds 2n: under BEAM__HDR_MAX */
 
 beam_term_t beam_tuple_v(size_t n, const beam_term_t *elems) {
   if (n > MAX_ELEMS || (n > 0 && elems == NULL))

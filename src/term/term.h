@@ -15,11 +15,15 @@
 **   100  local pid: (serial << BEAM__PID_INDEX_BITS | index) << 3.
 **   101  special immediates: '[]' is exactly 0b101.
 **   110  error term: ((uint64_t)(-code)) << 3 (code is a negative BEAM_E*).
-**   111  unused.
+**   111  the header word of a boxed object; never a term.
 **
-** Boxed header word: low 6 bits are the subtag, the rest (>> 6) is an
-** arity/size whose meaning depends on the subtag (see 'beam__box_t' users
-** in term.c). Layouts:
+** Boxed header word: tag 111 in the low 3 bits, the subtag in the next 6,
+** the rest (>> 9) an arity/size whose meaning depends on the subtag.
+** Because no term word has tag 111, a run of heap words can be walked
+** without knowing where objects start: a word with tag 111 opens a boxed
+** object (its size says how far its payload goes), any other word opens
+** a list cell (two term words). That is what lets the collector scan its
+** to-space linearly (Cheney) with no stack of its own. Layouts:
 **   TUPLE    hdr(arity) elem[arity]
 **   FLOAT    hdr(1) double
 **   BIGINT   hdr(nlimbs) sign-word limbs[nlimbs]  (GMP mp_limb_t, magnitude)
@@ -75,9 +79,15 @@ enum beam__subtag {
   BEAM__SUB_EXTPID = 8,
 };
 
-#define BEAM__HDR(sub, size) (((uint64_t) (size) << 6) | (uint64_t) (sub))
-#define BEAM__HDR_SUB(h)     ((unsigned) ((h) & 63))
-#define BEAM__HDR_SIZE(h)    ((h) >> 6)
+#define BEAM__TAG_HEADER UINT64_C(7)
+#define BEAM__HDR(sub, size)                                                   \
+  (((uint64_t) (size) << 9) | ((uint64_t) (sub) << 3) | BEAM__TAG_HEADER)
+#define BEAM__HDR_SUB(h)  ((unsigned) (((h) >> 3) & 63))
+#define BEAM__HDR_SIZE(h) ((h) >> 9)
+#define BEAM__HDR_MAX     ((UINT64_C(1) << 55) - 1) /* largest size field */
+static inline int beam__is_header(uint64_t w) {
+  return (w & BEAM__TAG_MASK) == BEAM__TAG_HEADER;
+}
 
 /* Binaries up to this many bytes are copied into heaps and messages;
 ** larger ones are reference counted and shared (as the BEAM's 64). */
