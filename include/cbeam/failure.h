@@ -149,6 +149,8 @@ typedef struct beam_process_info {
   beam_term_t registered_name; /* an atom, or [] (R11) */
   int trap_exit;
   const char *initial_function;
+  size_t heap_live_bytes;      /* kept by its last collection (beam_gc) */
+  uint64_t minor_gcs, major_gcs; /* collections it has done */
 } beam_process_info_t;
 /* [proc, allocs, yields] Ask 'pid' (a signal, answered when it is next in
 ** the runtime: a busy process answers late) and fill '*info'; term fields

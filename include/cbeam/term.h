@@ -314,6 +314,41 @@ BEAM_API void beam_arena_release(beam_mark_t mark);
 ** messages). */
 BEAM_API size_t beam_arena_bytes(void);
 
+/*
+** Collection (docs/memory.md). A process keeps what its roots reach and
+** the rest of its heap is freed: beam_gc(&state, &msg) copies what 'state'
+** and 'msg' reach and rewrites both to the copies. Every other term of the
+** heap is gone afterwards, so name every term you will use again (terms
+** in malloc'd structs too); using one you did not name is a use after
+** free, which ASan reports and BEAM_RUN_GC_CHECK turns into a clear fault.
+** Generational: a minor collection copies only what was built or received
+** since the last one, so a large state that a loop keeps is copied once;
+** a major one (BEAM_GC_MAJOR, or by itself when the kept part has doubled)
+** copies everything kept. Arena marks taken before a collection are void
+** (releasing one does nothing).
+*/
+enum beam_gc_flags {
+  BEAM_GC_MAJOR = 1u << 0, /* collect the old generation too */
+};
+/* [any, allocs] Collect the current heap (the process's, or the calling
+** thread's outside processes) keeping what the 'n' terms '*roots[i]' reach
+** (NULL entries are skipped). 0, BEAM_EINVAL (roots NULL with n > 0, or an
+** unknown flag), or BEAM_ENOMEM with the heap unchanged. */
+BEAM_API int beam_gc_roots(beam_term_t *const *roots, size_t n,
+                           unsigned flags);
+/* [any, allocs] beam_gc(&a, &b, ..., NULL): beam_gc_roots with its
+** arguments as the roots. In C11 a macro: the NULL may be left out, and an
+** argument that is not a beam_term_t * does not compile. */
+BEAM_API int beam_gc(beam_term_t *root, ...);
+/* [any, allocs] The same, only when it is due: when what was built and
+** received since the last collection passes max(64 KiB, half of what the
+** last one kept), so a loop can call it every iteration (a few
+** instructions when not due): returns 1 if it collected, 0 if not, or an
+** error. The OTP behaviours call it with their state and message. */
+BEAM_API int beam_gc_maybe(beam_term_t *root, ...);
+/* [any] Whether beam_gc_maybe would collect now: 1 or 0. */
+BEAM_API int beam_gc_due(void);
+
 /* Checked arguments (cbeam/args.h): in C11, beam_fmt and beam_match are
 ** macros that pass each argument with its C type, so that a wrong one is
 ** BEAM_EBADARG instead of a wrong read. */
@@ -323,6 +358,16 @@ BEAM_API size_t beam_arena_bytes(void);
 #define beam_match(t, ...)                                                     \
   beam_match_checked((t), BEAM__NARG(__VA_ARGS__),                             \
                      BEAM__MAP(BEAM_ARG, __VA_ARGS__))
+/* The roots as an array whose type the compiler checks. */
+#define BEAM__ROOTS(...) ((beam_term_t *const[]){__VA_ARGS__})
+#define BEAM__NROOTS(...) (sizeof BEAM__ROOTS(__VA_ARGS__) / sizeof(beam_term_t *))
+#define beam_gc(...)                                                           \
+  beam_gc_roots(BEAM__ROOTS(__VA_ARGS__), BEAM__NROOTS(__VA_ARGS__), 0)
+#define beam_gc_maybe(...)                                                     \
+  (beam_gc_due() ? beam__gc_collected(beam_gc(__VA_ARGS__)) : 0)
+static inline int beam__gc_collected(int rc) {
+  return rc < 0 ? rc : 1;
+}
 #endif
 
 #endif

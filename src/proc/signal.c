@@ -696,7 +696,7 @@ static beam_term_t info_tuple(beam__proc_t *p, beam_term_t status) {
   size_t stack = (size_t) ((char *) p->ctx.stack_lo + p->ctx.stack_size -
                            &here);
   beam_term_t name = beam__registry_name_of(p);
-  beam_term_t e[13] = {
+  beam_term_t e[16] = {
       status,
       beam_int(p->mbox.inner_len),
       msgs,
@@ -712,8 +712,11 @@ static beam_term_t info_tuple(beam__proc_t *p, beam_term_t status) {
           ? beam__am_true
           : beam__am_false,
       beam_uint((uint64_t) (uintptr_t) p->fn),
+      beam_uint(p->heap.live_after_gc),
+      beam_uint(p->heap.minor_gcs),
+      beam_uint(p->heap.major_gcs),
   };
-  return beam_tuple_v(13, e);
+  return beam_tuple_v(16, e);
 }
 
 static void answer_info(beam__proc_t *p, beam__msg_t *m, bool alive) {
@@ -756,6 +759,13 @@ static int fill_info(beam_term_t t, beam_process_info_t *o) {
   o->trap_exit = beam_tuple_get(t, 11).raw == beam__am_true.raw;
   beam_get_int(beam_tuple_get(t, 12), &v);
   o->initial_function = beam__fn_name((beam_fn_t) (uintptr_t) (uint64_t) v);
+  uint64_t g[3];
+  for (int i = 0; i < 3; i++)
+    if (beam_get_uint(beam_tuple_get(t, (size_t) (13 + i)), &g[i]) != 0)
+      g[i] = 0;
+  o->heap_live_bytes = (size_t) g[0];
+  o->minor_gcs = g[1];
+  o->major_gcs = g[2];
   return 0;
 }
 

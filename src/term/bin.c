@@ -17,6 +17,14 @@
 */
 #include "heap.h"
 
+/* Bytes of shared binaries alive, for beam_memory(). Relaxed: a statistic,
+** read without ordering. */
+static _Atomic size_t live_bytes;
+
+size_t beam__bin_live_bytes(void) {
+  return atomic_load_explicit(&live_bytes, memory_order_relaxed);
+}
+
 beam__bin_t *beam__bin_new(size_t size) {
   if (size > SIZE_MAX - sizeof(beam__bin_t))
     return NULL;
@@ -25,6 +33,8 @@ beam__bin_t *beam__bin_new(size_t size) {
     return NULL;
   atomic_init(&b->refc, 1);
   b->size = size;
+  atomic_fetch_add_explicit(&live_bytes, sizeof *b + size,
+                            memory_order_relaxed);
   return b;
 }
 
@@ -41,8 +51,11 @@ void beam__bin_unref(beam__bin_t *b) {
   ** decrement. (A release decrement plus an acquire fence would be the
   ** same on x86 and a little cheaper on ARM, but gcc's TSan cannot model
   ** fences.) A relaxed decrement could let the free overtake a read. */
-  if (atomic_fetch_sub_explicit(&b->refc, 1, memory_order_acq_rel) == 1)
+  if (atomic_fetch_sub_explicit(&b->refc, 1, memory_order_acq_rel) == 1) {
+    atomic_fetch_sub_explicit(&live_bytes, sizeof *b + b->size,
+                              memory_order_relaxed);
     beam__free(b);
+  }
 }
 
 beam_term_t beam__binary_alloc(size_t len, unsigned char **data) {

@@ -4,8 +4,8 @@
 ** marks.
 **
 ** A heap is a list of chunks, newest first; terms are bump-allocated from
-** the newest. Nothing is ever collected: memory returns when the owner
-** exits (beam__heap_fini) or releases to a mark. Sizes: a process that
+** the newest. Memory returns when the owner collects (gc.c), releases to a
+** mark, or exits (beam__heap_fini). Sizes: a process that
 ** builds nothing allocates nothing; the first chunk is small (512 bytes,
 ** most processes build a few small terms), each next chunk doubles up to
 ** 64 KiB, and a request larger than the next chunk gets a chunk of its own
@@ -19,6 +19,10 @@
 ** releasing pops every list back to its mark. The mark is validated by
 ** walking the chunk list to it (the walk only visits chunks that are about
 ** to be freed); an unknown mark is ignored rather than trusted.
+**
+** The old generation (gc.c) is a second chunk list that marks never see:
+** a collection empties the young generation, so a mark taken before one
+** no longer names a chunk of the heap and its release is ignored.
 **
 ** beam__heap_current(): the running process's heap (beam__tls()->heap),
 ** else a heap private to the calling OS thread, for terms built outside any
@@ -68,15 +72,29 @@ static void free_adopted(beam__heap_t *h, beam__msg_t *stop) {
   h->adopted = m;
 }
 
-void beam__heap_fini(beam__heap_t *h) {
-  drop_offheap(h->offheap, NULL);
-  free_adopted(h, NULL);
-  beam__chunk_t *c = h->chunks;
+void *beam__gc_acquire(size_t bytes) {
+  return beam__malloc(bytes);
+}
+
+void beam__gc_release(void *p, size_t bytes) {
+  (void) bytes;
+  beam__free(p);
+}
+
+static void free_chunk_list(beam__chunk_t *c) {
   while (c != NULL) {
     beam__chunk_t *next = c->next;
-    beam__free(c);
+    beam__gc_release(c, c->size);
     c = next;
   }
+}
+
+void beam__heap_fini(beam__heap_t *h) {
+  drop_offheap(h->offheap, NULL);
+  drop_offheap(h->old_offheap, NULL);
+  free_adopted(h, NULL);
+  free_chunk_list(h->chunks);
+  free_chunk_list(h->old);
   beam__heap_init(h);
 }
 
@@ -90,7 +108,7 @@ static uint64_t *alloc_chunk(beam__heap_t *h, size_t bytes) {
     return NULL; /* overflow */
   if (need > size)
     size = need; /* a chunk of its own */
-  beam__chunk_t *c = beam__malloc(size);
+  beam__chunk_t *c = beam__gc_acquire(size);
   if (c == NULL)
     return NULL;
   c->next = h->chunks;
@@ -189,7 +207,7 @@ void beam_arena_release(beam_mark_t mark) {
   while (c != stop) {
     beam__chunk_t *next = c->next;
     h->bytes -= c->size;
-    beam__free(c);
+    beam__gc_release(c, c->size);
     c = next;
   }
   h->chunks = stop;

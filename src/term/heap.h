@@ -3,9 +3,11 @@
 ** term/heap.h: per-process memory and message blocks.
 **
 ** A heap is a chain of bump-allocated chunks owned by one process (or by
-** one plain thread, for terms built outside processes). It is never
-** garbage collected: memory comes back when the process exits
-** (beam__heap_fini) or when the user releases to a mark.
+** one plain thread, for terms built outside processes), in two
+** generations: young (built or received since the last collection) and
+** old (what collections kept; gc.c). Memory comes back when the process
+** collects (beam_gc), releases to a mark (young only), or exits
+** (beam__heap_fini).
 **
 ** A message is one block: a 'beam__msg_t' header followed by a deep copy of
 ** the term, made by the sender (DESIGN-NOTES §9: the BEAM's off_heap mode,
@@ -42,11 +44,24 @@ typedef struct beam__bin {
 } beam__bin_t;
 
 typedef struct beam__heap {
+  /* The young generation: everything built or received since the last
+  ** collection (and what arena marks release). */
   beam__chunk_t *chunks;     /* bump chunks, newest first */
   char *top, *end;           /* free space of chunks[0] */
   uint64_t *offheap;         /* REFBIN boxes in chunks, newest first */
   struct beam__msg *adopted; /* received message blocks, newest first */
-  size_t bytes;              /* chunks + adopted blocks, for accounting */
+  size_t bytes;              /* young and old: chunks + adopted blocks */
+  /* The old generation (gc.c): what collections kept. Its objects point
+  ** only at each other (or outside the heap): terms are immutable, so an
+  ** object never refers to one made after it. */
+  beam__chunk_t *old;         /* chunks, newest first */
+  char *old_top, *old_end;    /* free space of old[0] */
+  uint64_t *old_offheap;      /* REFBIN boxes in old chunks */
+  size_t old_bytes;           /* old chunks, counted in 'bytes' too */
+  size_t old_used;            /* bytes of objects in old chunks */
+  size_t old_after_major;     /* old_used after the last major collection */
+  size_t live_after_gc;       /* bytes kept by the last collection */
+  uint32_t minor_gcs, major_gcs;
 } beam__heap_t;
 
 typedef struct beam__msg {
@@ -77,9 +92,25 @@ void beam__msg_free(beam__msg_t *m);
 /* Move a block into 'h'; returns its term, valid as long as 'h' keeps it. */
 beam_term_t beam__heap_adopt(beam__heap_t *h, beam__msg_t *m);
 
+/* Heap chunk memory (heap.c), also the collector's to-space. */
+void *beam__gc_acquire(size_t bytes);
+void beam__gc_release(void *p, size_t bytes);
+
+/* The collector (gc.c). Keep what is reachable from the 'n' terms at
+** 'roots' (updated in place), everything else in the heap is freed:
+** young only (minor), or young and old (major) when 'major' or when the
+** old generation has doubled since the last major collection. 0, or
+** BEAM_ENOMEM with the heap unchanged. */
+int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
+                       bool major);
+/* Bytes young terms and messages take now (what a collection looks at). */
+size_t beam__heap_young_bytes(const beam__heap_t *h);
+
 /* Shared binary reference counting. */
 beam__bin_t *beam__bin_new(size_t size);
 void beam__bin_ref(beam__bin_t *b);
 void beam__bin_unref(beam__bin_t *b);
+/* Bytes all shared binaries take now (headers included). [any] */
+size_t beam__bin_live_bytes(void);
 
 #endif

@@ -77,6 +77,7 @@ enum beam__subtag {
   BEAM__SUB_REF = 6,
   BEAM__SUB_MAP = 7,
   BEAM__SUB_EXTPID = 8,
+  BEAM__SUB_FORWARD = 9, /* gc.c: a list cell that was copied; never a term */
 };
 
 #define BEAM__TAG_HEADER UINT64_C(7)

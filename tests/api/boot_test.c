@@ -16,7 +16,7 @@ static void first(beam_term_t arg) {
 
 BEAM_TEST(boot_runs_first_process_and_returns) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(first, beam_int(42), &cfg));
+  ASSERT_RAN(beam_run(first, beam_int(42), &cfg));
   ASSERT_EQ(ran, 1);
   ASSERT_EQ(seen_schedulers, 2);
   ASSERT_EQ(beam_scheduler_count(), 0);
@@ -26,7 +26,7 @@ BEAM_TEST(boot_runs_first_process_and_returns) {
 BEAM_TEST(boot_default_config_and_rerun) {
   for (int i = 0; i < 3; i++) {
     ran = 0;
-    ASSERT_OK(beam_run(first, beam_int(42), NULL));
+    ASSERT_RAN(beam_run(first, beam_int(42), NULL));
     ASSERT_EQ(ran, 1);
   }
 }
@@ -47,7 +47,7 @@ BEAM_TEST(boot_rejects_bad_arguments) {
   ASSERT_ERR(beam_run(first, beam_nil(), &cfg), BEAM_EINVAL);
   ASSERT_ERR(beam_run(first, beam_error_term(BEAM_ENOMEM), NULL),
              BEAM_ENOMEM);
-  ASSERT_OK(beam_run(nested, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(nested, beam_nil(), NULL));
   ASSERT_EQ(ran, 2);
 }
 

@@ -100,7 +100,7 @@ static void deep_main(beam_term_t arg) {
 static void run_shape(shape_t s) {
   beam_config_t cfg = {0};
   cfg.schedulers = 2;
-  ASSERT_OK(beam_run(deep_main, beam_int(s), &cfg));
+  ASSERT_RAN(beam_run(deep_main, beam_int(s), &cfg));
 }
 
 BEAM_TEST_T(deep_terms_nested_through_heads, 60) { run_shape(HEADS); }
@@ -127,7 +127,7 @@ static void report_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(deep_exit_reason_is_reported, 60) {
-  ASSERT_OK(beam_run(report_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(report_main, beam_nil(), NULL));
 }
 
 /* ETF input nesting tuples through their last element ({[], {[], ...}}:
@@ -158,5 +158,5 @@ static void etf_print_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(deep_etf_input_decodes_and_prints_in_a_process, 60) {
-  ASSERT_OK(beam_run(etf_print_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(etf_print_main, beam_nil(), NULL));
 }

@@ -97,7 +97,7 @@ BEAM_TEST_T(dirty_io_blocking_calls_leave_the_schedulers_free, 60) {
   atomic_store(&gate_open, 0);
   atomic_store(&in_gate, 0);
   beam_config_t cfg = {.schedulers = 2, .dirty_io_threads = IO_THREADS};
-  ASSERT_OK(beam_run(dirty_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(dirty_main, beam_nil(), &cfg));
 }
 
 /* ---- Signals during a dirty call; errors ---- */
@@ -144,7 +144,7 @@ static void signals_main(beam_term_t arg) {
 BEAM_TEST_T(dirty_kill_acts_when_the_call_returns, 30) {
   ASSERT_EQ(beam_dirty_io(never_called, NULL, NULL), BEAM_ENOTPROC);
   beam_config_t cfg = {.schedulers = 2, .dirty_io_threads = 4};
-  ASSERT_OK(beam_run(signals_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(signals_main, beam_nil(), &cfg));
   beam_config_t bad = {.dirty_io_threads = 5000};
   ASSERT_EQ(beam_run(signals_main, beam_nil(), &bad), BEAM_EINVAL);
 }
@@ -164,7 +164,7 @@ static void lone_main(beam_term_t arg) {
 BEAM_TEST_T(dirty_wakes_a_parked_lone_scheduler, 20) {
   beam_config_t cfg = {.schedulers = 1};
   int64_t t0 = now_us();
-  ASSERT_OK(beam_run(lone_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(lone_main, beam_nil(), &cfg));
   TLOG("20 dirty calls of 1 ms on one scheduler: %.1f ms",
        (double) (now_us() - t0) / 1000);
 }

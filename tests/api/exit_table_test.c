@@ -120,5 +120,5 @@ static void table_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(X_exit_signal_table_all_rows, 60) {
-  ASSERT_OK(beam_run(table_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(table_main, beam_nil(), NULL));
 }

@@ -24,7 +24,7 @@ static volatile int reached;
   do {                                                                         \
     beam_config_t cfg_ = {.schedulers = (nsched)};                             \
     reached = 0;                                                               \
-    ASSERT_OK(beam_run((main_fn), beam_nil(), &cfg_));                         \
+    ASSERT_RAN(beam_run((main_fn), beam_nil(), &cfg_));                         \
     ASSERT_EQ(reached, 1);                                                     \
   } while (0)
 

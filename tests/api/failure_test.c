@@ -62,7 +62,7 @@ static void p_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(P2_P5_P6_P7_P8_processes, 30) {
-  ASSERT_OK(beam_run(p_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(p_main, beam_nil(), NULL));
 }
 
 /* ---- L ---- */
@@ -125,7 +125,7 @@ static void l_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(L1_to_L12_links, 30) {
-  ASSERT_OK(beam_run(l_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(l_main, beam_nil(), NULL));
 }
 
 /* ---- N ---- */
@@ -203,7 +203,7 @@ static void n_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(N1_to_N15_monitors, 30) {
-  ASSERT_OK(beam_run(n_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(n_main, beam_nil(), NULL));
 }
 
 /* ---- R, M3-M5 ---- */
@@ -251,7 +251,7 @@ static void r_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(R1_to_R11_registry_and_M3_M4_M5_send_by_name, 30) {
-  ASSERT_OK(beam_run(r_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(r_main, beam_nil(), NULL));
 }
 
 /* ---- O4, O6, I4 ---- */
@@ -300,7 +300,7 @@ static void o_main(beam_term_t arg) {
 
 BEAM_TEST_T(O4_O6_order_and_I2_I4_process_info, 60) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(o_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(o_main, beam_nil(), &cfg));
 }
 
 /* ---- Exit hooks, crash reports ---- */
@@ -358,5 +358,5 @@ static void hooks_main(beam_term_t arg) {
 
 BEAM_TEST_T(exit_hooks_and_crash_reports, 30) {
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(hooks_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(hooks_main, beam_nil(), &cfg));
 }

@@ -107,7 +107,7 @@ static void kinds_main(beam_term_t arg) {
 
 BEAM_TEST_T(fault_each_kind_is_a_crash_of_its_process, 30) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(kinds_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(kinds_main, beam_nil(), &cfg));
 }
 
 /* ---- Links, trap_exit, hooks, reports ---- */
@@ -179,7 +179,7 @@ static void watch_main(beam_term_t arg) {
 
 BEAM_TEST_T(fault_links_trap_exit_hooks_and_report, 30) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(watch_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(watch_main, beam_nil(), &cfg));
 }
 
 /* ---- Many at once, while a pair keeps serving ---- */
@@ -230,7 +230,7 @@ static void crowd_main(beam_term_t arg) {
 
 BEAM_TEST_T(fault_two_thousand_crashes_while_a_server_serves, 60) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(crowd_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(crowd_main, beam_nil(), &cfg));
 }
 
 /* ---- What cannot be contained ---- */

@@ -90,7 +90,7 @@ static void reentrant_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(receive_fn_callback_cannot_reenter_receive, 30) {
-  ASSERT_OK(beam_run(reentrant_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(reentrant_main, beam_nil(), NULL));
 }
 
 /* ---- Defect 6: beam_exit with a reason that is no term ---- */
@@ -148,7 +148,7 @@ static void bad_exit_main(beam_term_t arg) {
 
 BEAM_TEST_T(exit_with_no_term_is_abnormal, 30) {
   beam_set_crash_reporter(NULL, NULL);
-  ASSERT_OK(beam_run(bad_exit_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(bad_exit_main, beam_nil(), NULL));
 }
 
 /* ---- Defect 7: the smaller ones ---- */
@@ -183,7 +183,7 @@ static void exit_signal_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(forged_words_are_refused, 30) {
-  ASSERT_OK(beam_run(exit_signal_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(exit_signal_main, beam_nil(), NULL));
   ASSERT(finished); /* not ended early by its own exit_signal */
 }
 
@@ -230,7 +230,7 @@ static void long_receive_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(receive_with_an_overlong_atom_fails_at_once, 30) {
-  ASSERT_OK(beam_run(long_receive_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(long_receive_main, beam_nil(), NULL));
 }
 
 /* process_info of a process in beam_sleep: 'waiting', as erl says of a
@@ -261,5 +261,5 @@ static void info_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(process_info_of_a_sleeper_says_waiting, 30) {
-  ASSERT_OK(beam_run(info_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(info_main, beam_nil(), NULL));
 }

@@ -45,7 +45,7 @@ static void order_main(beam_term_t arg) {
 BEAM_TEST_T(order_per_pair_fifo_two_schedulers, 30) {
   per_sender = (int) (20000 * beam_test_scale());
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(order_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(order_main, beam_nil(), &cfg));
 }
 
 /* Selective receive under concurrent arrivals: take only odd sequence
@@ -73,5 +73,5 @@ static void selective_main(beam_term_t arg) {
 BEAM_TEST_T(order_selective_under_load, 30) {
   per_sender = 2 * (int) (2000 * beam_test_scale());
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(selective_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(selective_main, beam_nil(), &cfg));
 }

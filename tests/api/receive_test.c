@@ -32,7 +32,7 @@ static void selective_main(beam_term_t arg) {
 }
 
 BEAM_TEST(receive_selective_keeps_others_in_order) {
-  ASSERT_OK(beam_run(selective_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(selective_main, beam_nil(), NULL));
 }
 
 static void timeout_main(beam_term_t arg) {
@@ -66,7 +66,7 @@ static void timeout_main(beam_term_t arg) {
 }
 
 BEAM_TEST(receive_timeout_removes_nothing) {
-  ASSERT_OK(beam_run(timeout_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(timeout_main, beam_nil(), NULL));
 }
 
 /* Sends 'noise' every 20 ms until told to stop: a wait that restarted
@@ -102,7 +102,7 @@ static void deadline_main(beam_term_t arg) {
 
 BEAM_TEST(receive_deadline_counts_from_entry) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(deadline_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(deadline_main, beam_nil(), &cfg));
 }
 
 static void replier(beam_term_t arg) {
@@ -149,7 +149,7 @@ static void variants_main(beam_term_t arg) {
 }
 
 BEAM_TEST(receive_ref_fn_and_any) {
-  ASSERT_OK(beam_run(variants_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(variants_main, beam_nil(), NULL));
 }
 
 /* A marked ref must not hide a reply that arrived before a later receive
@@ -175,7 +175,7 @@ static void mark_main(beam_term_t arg) {
 }
 
 BEAM_TEST(receive_ref_mark_survives_unlinks) {
-  ASSERT_OK(beam_run(mark_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(mark_main, beam_nil(), NULL));
 }
 
 /* The mark beam_make_ref() sets points just past the newest message in
@@ -215,6 +215,6 @@ static void flush_mark_main(beam_term_t with_older) {
 }
 
 BEAM_TEST(receive_ref_mark_survives_demonitor_flush) {
-  ASSERT_OK(beam_run(flush_mark_main, beam_atom("false"), NULL));
-  ASSERT_OK(beam_run(flush_mark_main, beam_atom("true"), NULL));
+  ASSERT_RAN(beam_run(flush_mark_main, beam_atom("false"), NULL));
+  ASSERT_RAN(beam_run(flush_mark_main, beam_atom("true"), NULL));
 }

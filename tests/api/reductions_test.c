@@ -130,7 +130,7 @@ static void run_hogs(const char *kind) {
   for (int i = 0; i < 3; i++)
     atomic_store(&hog_iters[i], 0);
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(hogs_main, beam_atom(kind), &cfg));
+  ASSERT_RAN(beam_run(hogs_main, beam_atom(kind), &cfg));
 }
 
 BEAM_TEST_T(reductions_yield_check_loops_share_one_scheduler, 30) {
@@ -174,7 +174,7 @@ BEAM_TEST_T(reductions_pingpong_pair_does_not_starve_the_ring, 30) {
   atomic_store(&stop_hogs, 0);
   atomic_store(&hog_iters[0], 0);
   beam_config_t cfg = {.schedulers = 1, .flags = BEAM_RUN_NO_SPARES};
-  ASSERT_OK(beam_run(pair_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(pair_main, beam_nil(), &cfg));
   TLOG("the hog made %" PRId64 " iterations during 2,000 round trips",
        pair_hog_turns);
   ASSERT_GT(pair_hog_turns, 0);
@@ -251,7 +251,7 @@ BEAM_TEST_T(reductions_receive_only_loop_shares_one_scheduler, 60) {
   const char *kinds[] = {"pattern", "any", "fn"};
   for (int i = 0; i < 3; i++) {
     beam_config_t cfg = {.schedulers = 1, .flags = BEAM_RUN_NO_SPARES};
-    ASSERT_OK(beam_run(receive_only_main, beam_atom(kinds[i]), &cfg));
+    ASSERT_RAN(beam_run(receive_only_main, beam_atom(kinds[i]), &cfg));
   }
 }
 
@@ -298,5 +298,5 @@ BEAM_TEST_T(reductions_counted_consumed_and_killable, 30) {
   ASSERT_EQ(beam_yield_check(), 0); /* outside a process: nothing */
   ASSERT_EQ(beam_consume(5), 0);
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(accounting_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(accounting_main, beam_nil(), &cfg));
 }

@@ -34,7 +34,7 @@ static void root(beam_term_t arg) {
 BEAM_TEST(rerun_after_processes_left_alive) {
   beam_config_t cfg = {.schedulers = 2};
   for (int r = 0; r < 4; r++) {
-    ASSERT_OK(beam_run(root, beam_int(1000 + 500 * r), &cfg));
+    ASSERT_RAN(beam_run(root, beam_int(1000 + 500 * r), &cfg));
     ASSERT_EQ(beam_process_count(), 0);
   }
 }

@@ -172,7 +172,7 @@ BEAM_TEST_T(server_loop_10m_pairs_constant_memory, 300) {
     pairs = TSAN_PAIRS;
 #endif
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(client_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(client_main, beam_nil(), &cfg));
 }
 
 /* ---- Shared binaries ---- */
@@ -316,5 +316,5 @@ BEAM_TEST_T(server_loop_1k_binary_refcount_drops, 120) {
     bin_rounds = TSAN_PAIRS / 10;
 #endif
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(bin_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(bin_main, beam_nil(), &cfg));
 }

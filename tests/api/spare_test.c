@@ -105,7 +105,7 @@ static void run_crowd(int yield_check) {
   atomic_store(&hogs_done, 0);
   crowd_yield_check = yield_check;
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(crowd_main, beam_int(yield_check), &cfg));
+  ASSERT_RAN(beam_run(crowd_main, beam_int(yield_check), &cfg));
 }
 
 /* Loops that never call the runtime: a spare per extra hog, and one more
@@ -170,7 +170,7 @@ static void one_sched_main(beam_term_t arg) {
 
 BEAM_TEST_T(spare_one_scheduler_sleep_behind_a_loop, 30) {
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(one_sched_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(one_sched_main, beam_nil(), &cfg));
 }
 
 static void no_spares_main(beam_term_t arg) {
@@ -184,7 +184,7 @@ static void no_spares_main(beam_term_t arg) {
 /* BEAM_RUN_NO_SPARES: the sleep waits for the loop, as before spares. */
 BEAM_TEST_T(spare_none_when_disabled, 30) {
   beam_config_t cfg = {.schedulers = 1, .flags = BEAM_RUN_NO_SPARES};
-  ASSERT_OK(beam_run(no_spares_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(no_spares_main, beam_nil(), &cfg));
 }
 
 /* ---- What a benched spare leaves behind ---- */
@@ -246,7 +246,7 @@ static void leftovers_main(beam_term_t arg) {
 
 BEAM_TEST_T(spare_benched_keeps_its_timers_and_pinned_processes, 30) {
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(leftovers_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(leftovers_main, beam_nil(), &cfg));
 }
 
 /* A pinned process on a benched spare wakes another and then loops in C:
@@ -292,7 +292,7 @@ static void pinned_waker_main(beam_term_t arg) {
 
 BEAM_TEST_T(spare_benched_spares_pinned_process_wakes_others_promptly, 30) {
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(pinned_waker_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(pinned_waker_main, beam_nil(), &cfg));
   int crunched = atomic_load(&crunches_done);
   ASSERT_EQ(crunched, 1);
 }
@@ -309,7 +309,7 @@ static void twice_main(beam_term_t arg) {
 
 BEAM_TEST_T(spare_benched_spare_comes_back, 30) {
   beam_config_t cfg = {.schedulers = 1};
-  ASSERT_OK(beam_run(twice_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(twice_main, beam_nil(), &cfg));
 }
 
 /* ---- The limit ---- */
@@ -361,7 +361,7 @@ BEAM_TEST_T(spare_limit_is_kept, 30) {
   atomic_store(&limit_seen, 0);
   atomic_store(&limit_hogs_seen, 0);
   ASSERT_EQ(pthread_create(&t, NULL, watch_then_stop, NULL), 0);
-  ASSERT_OK(beam_run(limit_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(limit_main, beam_nil(), &cfg));
   pthread_join(t, NULL);
   unsigned spares = atomic_load(&limit_seen);
   int at_once = atomic_load(&limit_hogs_seen);

@@ -33,7 +33,7 @@ static void spawn_main(beam_term_t arg) {
 
 BEAM_TEST(spawn_copies_argument_and_reports_pid) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(spawn_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(spawn_main, beam_nil(), &cfg));
 }
 
 static void wait_forever(beam_term_t arg) {
@@ -66,7 +66,7 @@ static void limit_main(beam_term_t arg) {
 
 BEAM_TEST(spawn_past_the_limit_is_system_limit) {
   beam_config_t cfg = {.schedulers = 2, .process_limit = 10};
-  ASSERT_OK(beam_run(limit_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(limit_main, beam_nil(), &cfg));
 }
 
 static void pid_main(beam_term_t arg) {
@@ -99,7 +99,7 @@ static void pid_main(beam_term_t arg) {
 
 BEAM_TEST(spawn_pids_are_values_never_reused) {
   beam_config_t cfg = {.schedulers = 2, .process_limit = 16};
-  ASSERT_OK(beam_run(pid_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(pid_main, beam_nil(), &cfg));
 }
 
 /* Exits from the innermost of 21 nested calls with {bye, Id, Levels}, a
@@ -141,7 +141,7 @@ static void exit_main(beam_term_t arg) {
 }
 
 BEAM_TEST(spawn_exit_from_any_depth) {
-  ASSERT_OK(beam_run(exit_main, beam_nil(), NULL));
+  ASSERT_RAN(beam_run(exit_main, beam_nil(), NULL));
 }
 
 static void pinned_main(beam_term_t arg) {
@@ -157,7 +157,7 @@ static void pinned_main(beam_term_t arg) {
 
 BEAM_TEST(spawn_opt_pinned_and_stack_size) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(pinned_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(pinned_main, beam_nil(), &cfg));
 }
 
 static int deep(int n) {
@@ -201,7 +201,7 @@ static void overflow_main(beam_term_t arg) {
 
 static void overflow_check(const char *mode) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(overflow_main, beam_atom(mode), &cfg));
+  ASSERT_RAN(beam_run(overflow_main, beam_atom(mode), &cfg));
 }
 
 BEAM_TEST_T(spawn_stack_overflow_is_caught_and_named, 20) {

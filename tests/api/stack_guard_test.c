@@ -96,7 +96,7 @@ static void run(int kind, size_t guard) {
   beam_set_crash_reporter(NULL, NULL);
   beam_config_t cfg = {0};
   cfg.stack_guard = guard;
-  ASSERT_OK(beam_run(pairs_main, beam_int(kind), &cfg));
+  ASSERT_RAN(beam_run(pairs_main, beam_int(kind), &cfg));
 }
 
 BEAM_TEST_T(stack_guard_catches_a_73k_alloca_without_clash_protection, 60) {
@@ -121,5 +121,5 @@ BEAM_TEST(stack_guard_config_is_checked) {
   cfg.stack_guard = ((size_t) 1 << 30) + 1;
   ASSERT_ERR(beam_run(nothing, beam_nil(), &cfg), BEAM_EINVAL);
   cfg.stack_guard = 1; /* rounded up to a page */
-  ASSERT_OK(beam_run(nothing, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(nothing, beam_nil(), &cfg));
 }

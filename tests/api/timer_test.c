@@ -63,7 +63,7 @@ static void timer_main(beam_term_t arg) {
 
 BEAM_TEST(timer_sleep_send_after_cancel_read) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(timer_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(timer_main, beam_nil(), &cfg));
 }
 
 static _Atomic int64_t worst_late;
@@ -99,7 +99,7 @@ static void many_main(beam_term_t arg) {
 
 BEAM_TEST_T(timer_hundred_thousand_concurrent, 60) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(many_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(many_main, beam_nil(), &cfg));
 }
 
 static void receiver_with_timeout(beam_term_t arg) {
@@ -138,7 +138,7 @@ static void race_main(beam_term_t arg) {
 
 BEAM_TEST_T(timer_timeouts_race_with_messages, 30) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(race_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(race_main, beam_nil(), &cfg));
 }
 
 /* Erlang's "at least T ms": no timeout ever ends early, checked one by one
@@ -196,5 +196,5 @@ static void never_early_main(beam_term_t arg) {
 
 BEAM_TEST_T(timer_timeouts_never_end_early, 30) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(never_early_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(never_early_main, beam_nil(), &cfg));
 }

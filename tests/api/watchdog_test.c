@@ -91,7 +91,7 @@ BEAM_TEST_T(watchdog_a_hog_does_not_hold_its_schedulers_timers, 30) {
   atomic_store(&hog_running, 0);
   atomic_store(&hog_done, 0);
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(watchdog_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(watchdog_main, beam_nil(), &cfg));
 }
 
 /* A process woken into its waker's 'runnext' wakes no idle scheduler
@@ -140,5 +140,5 @@ static void runnext_main(beam_term_t arg) {
 
 BEAM_TEST_T(watchdog_a_process_woken_by_a_looping_waker_runs_elsewhere, 30) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_OK(beam_run(runnext_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(runnext_main, beam_nil(), &cfg));
 }

@@ -88,6 +88,18 @@ void _exit(int);
       BEAM__FAIL("%s failed: %s (%" PRId64 ", %s)", #rc,                       \
                  beam_err_name((int) r_), r_, beam_strerror((int) r_));        \
   } while (0)
+/* beam_run's answer must be 0: it ran, and its first process ended
+** 'normal' (1 means it crashed, faulted or was killed: its report is in
+** the test's log). */
+#define ASSERT_RAN(rc)                                                         \
+  do {                                                                         \
+    int64_t r_ = (int64_t) (rc);                                               \
+    if (r_ == 1)                                                               \
+      BEAM__FAIL("%s: the first process ended abnormally", #rc);               \
+    if (r_ != 0)                                                               \
+      BEAM__FAIL("%s failed: %s (%" PRId64 ", %s)", #rc,                       \
+                 beam_err_name((int) r_), r_, beam_strerror((int) r_));        \
+  } while (0)
 /* 'rc' must be exactly the error 'err'. */
 #define ASSERT_ERR(rc, err)                                                    \
   do {                                                                         \
