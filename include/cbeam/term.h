@@ -9,7 +9,8 @@
 ** that carried it. Terms are immutable once built.
 **
 ** Ownership rules a user must follow:
-**  - A term built inside a process lives until that process exits, or
+**  - A term built inside a process lives until that process exits, until
+**    a collection (beam_gc) that does not reach it from its roots, or
 **    until beam_arena_release() of a mark taken before it was built.
 **  - A received message is moved into the receiver's heap: same lifetime.
 **  - beam_send() deep-copies: the sender may drop or release its copy at

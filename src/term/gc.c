@@ -309,8 +309,7 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
     from_old_offheap = h->old_offheap;
     h->old = NULL;
     h->old_offheap = NULL;
-    h->bytes -= h->old_bytes;
-    h->old_bytes = 0;
+    h->old_bytes = 0; /* 'bytes' drops as free_chunks frees them */
     h->old_used = 0;
   }
   uint64_t *start = g.hp;
