@@ -153,15 +153,23 @@ static int check_clauses(beam__proc_t *p, const char *first,
 }
 
 /* Compiled clauses (pattern.c) with their arguments loaded once, so that
-** each queued message costs only the matching itself. */
-#define MAX_CLAUSES 16
-#define MAX_ARGS    48
+** each queued message costs only the matching itself. The tables live in
+** the receive's frame, which stays on the stack as long as the process
+** waits: a small one for the common receive (up to 4 clauses, 8
+** arguments: under 200 bytes) keeps a waiting process's stack short, and
+** a large one (16 clauses, 48 arguments: a kilobyte) is set up only, in a
+** frame of its own, for a receive that needs it. */
+#define SMALL_CLAUSES 4
+#define SMALL_ARGS    8
+#define MAX_CLAUSES   16
+#define MAX_ARGS      48
+#define TOO_MANY      2 /* compile_clauses: does not fit these tables */
 
 typedef struct compiled {
-  int n;
-  const beam__pat_t *pat[MAX_CLAUSES];
-  beam__parg_t *args[MAX_CLAUSES];
-  beam__parg_t argv[MAX_ARGS];
+  int n, max_clauses, max_args;
+  const beam__pat_t **pat;
+  beam__parg_t **args;
+  beam__parg_t *argv;
 } compiled_t;
 
 static int match_compiled(beam_term_t msg, void *ctx) {
@@ -172,8 +180,9 @@ static int match_compiled(beam_term_t msg, void *ctx) {
   return NO_MATCH;
 }
 
-/* 1 if every clause compiled (and the ref check as check_clauses), 0 if
-** they must be interpreted (too many, or not compiled), or an error. */
+/* 1 if every clause compiled (and the ref check as check_clauses),
+** TOO_MANY if they do not fit 'c', 0 if they must be interpreted (not
+** compiled), or an error. */
 static int compile_clauses(beam__proc_t *p, const char *first,
                            beam__args_t *args, compiled_t *c,
                            bool *from_mark) {
@@ -192,8 +201,8 @@ static int compile_clauses(beam__proc_t *p, const char *first,
       break;
     }
     size_t nargs = beam__pat_nargs(cp);
-    if (c->n == MAX_CLAUSES || used + nargs > MAX_ARGS) {
-      rc = 0;
+    if (c->n == c->max_clauses || used + nargs > (size_t) c->max_args) {
+      rc = TOO_MANY;
       break;
     }
     bool has_ref = false;
@@ -215,6 +224,33 @@ static int compile_clauses(beam__proc_t *p, const char *first,
   return rc;
 }
 
+static int interpret(beam__proc_t *p, int64_t timeout_ms, const char *pattern,
+                     beam__args_t *args) {
+  bool from_mark = false;
+  int rc = check_clauses(p, pattern, args, &from_mark);
+  if (rc == 0) {
+    clauses_t c = {pattern, args};
+    rc = receive_loop(p, timeout_ms, match_clauses, &c, NULL, from_mark);
+  }
+  return rc;
+}
+
+/* The large tables, in a frame only such a receive pays for. */
+static BEAM_NOINLINE int receive_large(beam__proc_t *p, int64_t timeout_ms,
+                                       const char *pattern,
+                                       beam__args_t *args) {
+  const beam__pat_t *pat[MAX_CLAUSES];
+  beam__parg_t *pargs[MAX_CLAUSES];
+  beam__parg_t argv[MAX_ARGS];
+  compiled_t cc = {0, MAX_CLAUSES, MAX_ARGS, pat, pargs, argv};
+  bool from_mark = false;
+  int rc = compile_clauses(p, pattern, args, &cc, &from_mark);
+  if (rc == 1)
+    return receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
+  return rc == 0 || rc == TOO_MANY ? interpret(p, timeout_ms, pattern, args)
+                                   : rc;
+}
+
 /* beam_receive behind both conventions: 'args' just after 'pattern'. */
 static int receive_clauses(int64_t timeout_ms, const char *pattern,
                            beam__args_t *args) {
@@ -223,18 +259,17 @@ static int receive_clauses(int64_t timeout_ms, const char *pattern,
     return BEAM_ENOTPROC;
   if (check_timeout(timeout_ms) < 0 || pattern == NULL)
     return BEAM_EINVAL;
+  const beam__pat_t *pat[SMALL_CLAUSES];
+  beam__parg_t *pargs[SMALL_CLAUSES];
+  beam__parg_t argv[SMALL_ARGS];
+  compiled_t cc = {0, SMALL_CLAUSES, SMALL_ARGS, pat, pargs, argv};
   bool from_mark = false;
-  compiled_t cc;
   int rc = compile_clauses(p, pattern, args, &cc, &from_mark);
   if (rc == 1)
     return receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
-  if (rc == 0)
-    rc = check_clauses(p, pattern, args, &from_mark);
-  if (rc == 0) {
-    clauses_t c = {pattern, args};
-    rc = receive_loop(p, timeout_ms, match_clauses, &c, NULL, from_mark);
-  }
-  return rc;
+  if (rc == TOO_MANY)
+    return receive_large(p, timeout_ms, pattern, args);
+  return rc == 0 ? interpret(p, timeout_ms, pattern, args) : rc;
 }
 
 int(beam_receive)(int64_t timeout_ms, const char *pattern, ...) {

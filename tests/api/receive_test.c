@@ -218,3 +218,32 @@ BEAM_TEST(receive_ref_mark_survives_demonitor_flush) {
   ASSERT_RAN(beam_run(flush_mark_main, beam_atom("false"), NULL));
   ASSERT_RAN(beam_run(flush_mark_main, beam_atom("true"), NULL));
 }
+
+/* Receives of every size take the right clause: up to 4 clauses and 8
+** arguments (the small tables), up to 16 and 48 (the large ones, in a
+** frame of their own), and more (interpreted). */
+static void sizes_main(beam_term_t arg) {
+  (void) arg;
+  beam_term_t v[12];
+  ASSERT_OK(beam_send(beam_self(), beam_fmt("{m, 3}")));
+  ASSERT_EQ(beam_receive(0, "{m, 1}", "{m, 2}", "{m, ~i}", 3, "x", NULL), 2);
+  ASSERT_OK(beam_send(beam_self(), beam_fmt("{m, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9}")));
+  ASSERT_EQ(beam_receive(0, "{m, 1}", "{m, 2}", "{m, 3}", "{m, 4}", "{m, 5}",
+                         "{m, 6, A, B, C, D, E, F, G, H, I}", &v[0], &v[1],
+                         &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8],
+                         NULL),
+            5);
+  ASSERT_TERM_EQ(v[8], beam_int(9));
+  ASSERT_OK(beam_send(beam_self(), beam_fmt("{m, 20}")));
+  ASSERT_EQ(beam_receive(0, "{m, 1}", "{m, 2}", "{m, 3}", "{m, 4}", "{m, 5}",
+                         "{m, 6}", "{m, 7}", "{m, 8}", "{m, 9}", "{m, 10}",
+                         "{m, 11}", "{m, 12}", "{m, 13}", "{m, 14}", "{m, 15}",
+                         "{m, 16}", "{m, 17}", "{m, 18}", "{m, 19}",
+                         "{m, ~i}", 20, NULL),
+            19);
+  ASSERT_EQ(beam_mailbox_len(), 0);
+}
+
+BEAM_TEST_T(receive_with_many_clauses_and_arguments, 10) {
+  ASSERT_RAN(beam_run(sizes_main, beam_nil(), NULL));
+}
