@@ -7,9 +7,9 @@
 ** (default minor_version 1): atoms that fit latin1 as ATOM_EXT, others as
 ** SMALL_ATOM_UTF8_EXT/ATOM_UTF8_EXT; integers as SMALL_INTEGER/INTEGER/
 ** SMALL_BIG/LARGE_BIG; floats as NEW_FLOAT_EXT; byte lists of 1..65535
-** elements as STRING_EXT; maps with their keys in Erlang's map-key order
-** (what OTP emits for maps of up to 32 keys; larger maps too, where OTP
-** would emit its hash order: erl decodes either to the same map); pids and
+** elements as STRING_EXT; maps of up to 32 keys in Erlang's map-key
+** order, larger ones in OTP 25's hash-trie order (cbeam's large maps are
+** tries indexed by the same hash, so the bytes are OTP's); pids and
 ** refs with node and creation (a local pid or ref is node 'nonode@nohost',
 ** creation 0, as in an un-distributed erl; cbeam/term.h says how their
 ** numbers map). BEAM_ETF_COMPRESSED adds zlib compression as
@@ -27,8 +27,11 @@
 ** A failed decode frees everything it had built.
 **
 ** Differences from OTP 25 a user may meet: atoms may not contain NUL;
-** maps over 32 keys encode in key order, not OTP's hash order; -0.0 and
-** 0.0 are different map keys (as in OTP 27). Unlike binary_to_term/1,
+** a map of over 32 keys with an atom in a key encodes its pairs in an
+** order of cbeam's own (OTP hashes atoms by their index in the node's
+** table, so erl's own order for such maps changes from run to run; erl
+** decodes cbeam's to the same map); -0.0 and 0.0 are different map keys
+** (as in OTP 27). Unlike binary_to_term/1,
 ** bytes after the term are an error unless 'used' is given (erl's [used]).
 */
 #ifndef CBEAM_ETF_H

@@ -239,10 +239,15 @@ BEAM_API size_t beam_map_size(beam_term_t map);
 BEAM_API int beam_map_get(beam_term_t map, beam_term_t key,
                           beam_term_t *value);
 
-/* Walking a map, like maps:iterator/next and maps:fold. The order is
-** map-key order (integers before floats, then term order), as
-** maps:to_list gives for maps of up to 32 keys. An iterator holds no
-** resources and stays valid as long as the map does:
+/* [any, allocs] maps:remove(Key, Map): the map without 'key' ('map'
+** itself when it has no such key), or an error term. */
+BEAM_API beam_term_t beam_map_remove(beam_term_t map, beam_term_t key);
+
+/* Walking a map, like maps:iterator/next and maps:fold, in the order
+** maps:to_list gives on OTP 25: map-key order (integers before floats,
+** then term order) for maps of up to 32 keys, the order of the hash trie
+** above (the same for equal maps, whatever their history). An iterator
+** holds no resources and stays valid as long as the map does:
 **   beam_map_iter_t it;
 **   beam_term_t k, v;
 **   beam_map_iter_init(&it, m);

@@ -40,6 +40,7 @@
 ** an explicit stack, so a term nested a million deep costs heap, not C
 ** stack; ordinary terms (under 32 levels) allocate nothing. [any]
 */
+#include "map.h"
 #include "term.h"
 #include "walk.h"
 
@@ -246,10 +247,53 @@ static int cmp_leaf(int r, beam_term_t a, beam_term_t b, int exact) {
   }
 }
 
+/* Sorted pairs of trie maps, freed when the comparison ends. */
+typedef struct sorted {
+  beam_term_t map;
+  const uint64_t *keys;
+} sorted_t;
+BEAM__WALK_STACK_N(sortedstack, sorted_t, 4)
+
+typedef struct cmpstate {
+  pairstack_t s;
+  sortedstack_t sorted;
+} cmpstate_t;
+
+/* A map's keys then values in map-key order (term.h): in place for a flat
+** map, sorted out of a trie into memory the comparison keeps. */
+static const uint64_t *map_pairs(cmpstate_t *st, beam_term_t m, size_t *n) {
+  const uint64_t *keys, *vals;
+  if (beam__map_pairs(m, &keys, &vals, n) != 0)
+    BEAM_PANIC("out of memory comparing maps of %zu keys",
+               beam_map_size(m));
+  if (beam__is_trie(m))
+    *sortedstack_push_nofail(&st->sorted) = (sorted_t){m, keys};
+  return keys; /* the values follow at keys + n */
+}
+
+/* Maps by size, then keys in map-key order, then values in key order. */
+static int cmp_open_map(cmpstate_t *st, beam_term_t *a, beam_term_t *b,
+                        int *exact) {
+  size_t n = beam_map_size(*a), m = beam_map_size(*b);
+  if (n != m)
+    return n < m ? -1 : 1;
+  if (n == 0)
+    return 2;
+  const uint64_t *p = map_pairs(st, *a, &n), *q = map_pairs(st, *b, &m);
+  *pairstack_push_nofail(&st->s) = (pairs_t){p + n, q + n, n, *exact};
+  if (n > 1)
+    *pairstack_push_nofail(&st->s) = (pairs_t){p + 1, q + 1, n - 1, 1};
+  *exact = 1; /* keys: always in map-key order */
+  *a = beam__mk(p[0]);
+  *b = beam__mk(q[0]);
+  return 0;
+}
+
 /* Containers: 0 and their elements pushed (the first pair in '*a', '*b')
 ** when the shapes agree, else the answer. Lists push only their tails. */
-static int cmp_open(pairstack_t *s, int r, beam_term_t *a, beam_term_t *b,
+static int cmp_open(cmpstate_t *st, int r, beam_term_t *a, beam_term_t *b,
                     int *exact) {
+  pairstack_t *s = &st->s;
   const uint64_t *p, *q;
   if (r == R_LIST) {
     p = beam__list_ptr(*a), q = beam__list_ptr(*b);
@@ -258,18 +302,15 @@ static int cmp_open(pairstack_t *s, int r, beam_term_t *a, beam_term_t *b,
     *b = beam__mk(q[0]);
     return 0;
   }
+  if (r == R_MAP)
+    return cmp_open_map(st, a, b, exact);
   p = beam__box_ptr(*a), q = beam__box_ptr(*b);
   size_t n = (size_t) BEAM__HDR_SIZE(p[0]), m = (size_t) BEAM__HDR_SIZE(q[0]);
   if (n != m)
     return n < m ? -1 : 1;
   if (n == 0)
     return 2; /* equal, nothing inside */
-  if (r == R_MAP) { /* keys first, always in map-key order; then values */
-    *pairstack_push_nofail(s) = (pairs_t){p + 1 + n, q + 1 + n, n, *exact};
-    if (n > 1)
-      *pairstack_push_nofail(s) = (pairs_t){p + 2, q + 2, n - 1, 1};
-    *exact = 1;
-  } else if (n > 1) {
+  if (n > 1) {
     *pairstack_push_nofail(s) = (pairs_t){p + 2, q + 2, n - 1, *exact};
   }
   *a = beam__mk(p[1]);
@@ -296,8 +337,9 @@ static int cmp_next(pairstack_t *s, beam_term_t *a, beam_term_t *b,
 static int cmp(beam_term_t a, beam_term_t b, int exact) {
   if (a.raw == b.raw)
     return 0;
-  pairstack_t s;
-  pairstack_init(&s);
+  cmpstate_t st;
+  pairstack_init(&st.s);
+  sortedstack_init(&st.sorted);
   int c = 0;
   for (;;) {
     int ra = rank(a), rb = rank(b);
@@ -306,7 +348,7 @@ static int cmp(beam_term_t a, beam_term_t b, int exact) {
       break;
     }
     if (ra == R_LIST || ra == R_TUPLE || ra == R_MAP) {
-      c = cmp_open(&s, ra, &a, &b, &exact);
+      c = cmp_open(&st, ra, &a, &b, &exact);
       if (c == 2)
         c = 0;
       else if (c != 0)
@@ -316,10 +358,13 @@ static int cmp(beam_term_t a, beam_term_t b, int exact) {
     } else if ((c = cmp_leaf(ra, a, b, exact)) != 0) {
       break;
     }
-    if (!cmp_next(&s, &a, &b, &exact))
+    if (!cmp_next(&st.s, &a, &b, &exact))
       break;
   }
-  pairstack_fini(&s);
+  pairstack_fini(&st.s);
+  for (size_t i = 0; i < st.sorted.sp; i++)
+    beam__map_pairs_free(st.sorted.f[i].map, st.sorted.f[i].keys);
+  sortedstack_fini(&st.sorted);
   return c;
 }
 
@@ -441,12 +486,16 @@ static uint64_t hash(beam_term_t t) {
     } else {
       const uint64_t *p = beam__box_ptr(t);
       unsigned sub = BEAM__HDR_SUB(p[0]);
-      if (sub == BEAM__SUB_TUPLE || sub == BEAM__SUB_MAP) {
-        size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-        size_t elems = sub == BEAM__SUB_MAP ? 2 * n : n;
-        h = step(h, fmix64(p[0]));
+      if (sub == BEAM__SUB_TUPLE || sub == BEAM__SUB_MAP ||
+          sub == BEAM__SUB_HMAP || sub == BEAM__SUB_HNODE ||
+          sub == BEAM__SUB_HCOLL) {
+        /* A trie hashes its nodes: equal maps have equal tries (map.h). */
+        size_t first, elems;
+        beam__box_layout(p, &first, &elems);
+        for (size_t i = 0; i < first; i++)
+          h = step(h, fmix64(p[i]));
         if (elems > 0)
-          *termstack_push_nofail(&s) = (terms_t){p + 1, elems};
+          *termstack_push_nofail(&s) = (terms_t){p + first, elems};
       } else {
         h = hash_leaf(t, p, h);
       }

@@ -27,6 +27,7 @@
 ** mailbox; the source term is only read.
 */
 #include "heap.h"
+#include "map.h"
 #include "walk.h"
 
 BEAM_STATIC_ASSERT(sizeof(beam__msg_t) % 8 == 0,
@@ -53,35 +54,6 @@ next_word(spans_t *s) {
       return w;
   }
   return NULL;
-}
-
-/* Words of a boxed object's own block (header included), and in '*elems'
-** how many of them after the header are terms to follow. */
-static size_t box_words(const uint64_t *p, size_t *elems) {
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-  *elems = 0;
-  switch (BEAM__HDR_SUB(p[0])) {
-  case BEAM__SUB_TUPLE:
-    *elems = n;
-    return 1 + n;
-  case BEAM__SUB_MAP:
-    *elems = 2 * n;
-    return 1 + 2 * n;
-  case BEAM__SUB_FLOAT:
-    return 2;
-  case BEAM__SUB_BIGINT:
-    return 2 + n;
-  case BEAM__SUB_HEAPBIN:
-    return 1 + (n + 7) / 8;
-  case BEAM__SUB_REFBIN:
-    return 4;
-  case BEAM__SUB_REF:
-    return beam__ref_box_words(p[0]);
-  case BEAM__SUB_EXTPID:
-    return 5;
-  default:
-    BEAM_PANIC("copy: bad header %#llx", (unsigned long long) p[0]);
-  }
 }
 
 /* Words a flattened copy of non-immediate 't' needs; SIZE_MAX when out of
@@ -117,15 +89,15 @@ static size_t words_of(beam_term_t t) {
       }
     } else {
       uint64_t *p = beam__box_ptr(beam__mk(word));
-      size_t elems;
-      w += box_words(p, &elems);
+      size_t first, elems;
+      w += beam__box_layout(p, &first, &elems);
       if (elems > 0) {
         span_t *f = spans_push(&s);
         if (f == NULL) {
           w = SIZE_MAX;
           break;
         }
-        *f = (span_t){p + 1, elems};
+        *f = (span_t){p + first, elems};
       }
     }
     if ((next = next_word(&s)) == NULL)
@@ -180,7 +152,7 @@ static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m,
     } else {
       const uint64_t *p = beam__box_ptr(src);
       uint64_t *q = hp;
-      size_t elems, n = box_words(p, &elems);
+      size_t first, elems, n = beam__box_layout(p, &first, &elems);
       memcpy(q, p, n * 8);
       hp += n;
       *slot = (uint64_t) (uintptr_t) q;
@@ -194,7 +166,7 @@ static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m,
           *err = BEAM_ENOMEM;
           break;
         }
-        *f = (span_t){q + 1, elems};
+        *f = (span_t){q + first, elems};
       }
     }
     if ((slot = next_word(&s)) == NULL)

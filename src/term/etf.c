@@ -18,11 +18,12 @@
 **    (<= 255 magnitude bytes) or LARGE_BIG, little-endian magnitude;
 **  - lists: STRING_EXT for proper lists of 1..65535 integers 0..255,
 **    else LIST_EXT with its tail ('[]' is NIL_EXT), tails of any type;
-**  - maps: MAP_EXT in map-key order, which is our maps' layout and OTP's
-**    flatmap order (<= 32 keys). OTP emits bigger maps in HAMT order, a
-**    function of its internal hash; we emit key order, which erl decodes
-**    to the same map. Rejected: reimplementing OTP's internal hash and
-**    HAMT walk, ~300 lines that would have to track OTP releases;
+**  - maps: MAP_EXT; up to 32 keys in map-key order (a flat map's layout,
+**    OTP's flatmap order); above, in the trie's order, which is OTP 25's
+**    HAMT order because the trie uses OTP 25's map hash (map.h,
+**    maphash.c): byte-identical unless a key holds an atom (OTP hashes
+**    atoms by table index, which is not reproducible even between two
+**    runs of erl);
 **  - pids NEW_PID_EXT, refs NEWER_REFERENCE_EXT (numbers: term/term.h);
 **  - compressed: tag 80, the inflated size, then a zlib stream of the
 **    body at level 6 (erl's [compressed]); as erl, only when that is
@@ -56,6 +57,7 @@
 ** the atom table. [any]
 */
 #include "heap.h"
+#include "map.h"
 #include "walk.h"
 
 #include <math.h>
@@ -112,23 +114,29 @@ typedef struct frame {
   size_t i, n;   /* next slot, slots (map: 2 * pairs; list: cells) */
 } frame_t;
 
-enum { F_TUPLE, F_MAP, F_LIST };
+enum { F_TUPLE, F_MAP, F_LIST, F_TRIE };
 
 BEAM__WALK_STACK(frames, frame_t)
+/* The encoder's walks of trie maps (an F_TRIE frame names its own by
+** index 'n'; its 'i' says a value is pending, in 'rest'). */
+BEAM__WALK_STACK_N(tries, beam__trie_iter_t, 1)
 
 /* The walk's stack, with the decoder's nesting bound. */
 typedef struct fstack {
   frames_t s;
+  tries_t tries;
   size_t max;
 } fstack_t;
 
 static void fs_init(fstack_t *s, size_t max) {
   frames_init(&s->s);
+  tries_init(&s->tries);
   s->max = max;
 }
 
 static void fs_fini(fstack_t *s) {
   frames_fini(&s->s);
+  tries_fini(&s->tries);
 }
 
 static frame_t *fs_push(fstack_t *s, int *rc) {
@@ -347,6 +355,23 @@ static int put_term(wr_t *w, beam_term_t t, fstack_t *st) {
       put32(w, v.w[i]);
     return rc;
   }
+  case BEAM__SUB_HMAP: { /* in trie order: OTP 25's bytes (map.h) */
+    size_t count = beam__trie_size(t);
+    if (count > UINT32_MAX)
+      return BEAM_ESYSLIMIT;
+    put8(w, MAP_EXT);
+    put32(w, (uint32_t) count);
+    int rc = 0;
+    frame_t *f = fs_push(st, &rc);
+    beam__trie_iter_t *it = f ? tries_push(&st->tries) : NULL;
+    if (f == NULL || it == NULL)
+      return rc ? rc : BEAM_ENOMEM;
+    beam__trie_iter_init(it, t);
+    f->kind = F_TRIE;
+    f->i = 0;
+    f->n = st->tries.sp - 1;
+    return 0;
+  }
   case BEAM__SUB_TUPLE:
   case BEAM__SUB_MAP: {
     int map = BEAM__HDR_SUB(p[0]) == BEAM__SUB_MAP;
@@ -388,7 +413,22 @@ static int write_term(wr_t *w, beam_term_t t) {
   while (rc == 0 && st.s.sp > 0) {
     frame_t *f = &st.s.f[st.s.sp - 1];
     beam_term_t next;
-    if (f->kind == F_LIST) {
+    if (f->kind == F_TRIE) {
+      if (f->i) { /* the value of the pair whose key went last */
+        f->i = 0;
+        next = beam__mk(f->rest);
+      } else {
+        beam_term_t k, v;
+        if (!beam__trie_next(&st.tries.f[f->n], &k, &v)) {
+          st.tries.sp--;
+          st.s.sp--;
+          continue;
+        }
+        f->i = 1;
+        f->rest = v.raw;
+        next = k;
+      }
+    } else if (f->kind == F_LIST) {
       beam_term_t rest = beam__mk(f->rest);
       if (beam__tag(rest) == BEAM__TAG_LIST) {
         const uint64_t *c = beam__list_ptr(rest);
@@ -837,6 +877,7 @@ static int get_term(rd_t *d, uint64_t *dst, fstack_t *st) {
       return rc;
     f->kind = map ? F_MAP : F_TUPLE;
     f->box = p;
+    f->rest = (uint64_t) (uintptr_t) dst; /* a large map goes back here */
     f->i = 0;
     f->n = map ? 2 * n : n;
     return 0;
@@ -907,10 +948,23 @@ static void sift_down(uint64_t *k, uint64_t *v, size_t root, size_t n) {
   }
 }
 
-/* Heapsort by map-key order (erl emits small maps sorted, so usually one
-** comparison per key is all the heap build does); duplicates: EBADARG. */
-static int map_finish(uint64_t *box) {
+/* A decoded map whose last value arrived: more than 32 pairs become a
+** trie, written over the flat box's place in 'slot' (the box is left as
+** garbage); up to 32 are heapsorted in place by map-key order (erl emits
+** small maps sorted, so usually one comparison per key is all the heap
+** build does). Duplicate keys: EBADARG. */
+static int map_finish(uint64_t *box, uint64_t *slot) {
   size_t n = (size_t) BEAM__HDR_SIZE(box[0]);
+  if (n > BEAM__MAP_FLAT_MAX) {
+    size_t distinct;
+    beam_term_t m = beam__trie_from_pairs(box + 1, box + 1 + n, n, &distinct);
+    if (beam_is_error(m))
+      return beam_term_error(m);
+    if (distinct != n)
+      return BEAM_EBADARG;
+    *slot = m.raw;
+    return 0;
+  }
   uint64_t *k = box + 1, *v = box + 1 + n;
   int sorted = 1;
   for (size_t i = 1; i < n && sorted; i++)
@@ -968,7 +1022,7 @@ static int read_term(rd_t *d, size_t max_depth, uint64_t *out) {
     while (st.s.sp > 0 && !more) {
       frame_t *f = &st.s.f[st.s.sp - 1];
       if (f->kind == F_MAP && f->i == f->n) {
-        rc = map_finish(f->box);
+        rc = map_finish(f->box, (uint64_t *) (uintptr_t) f->rest);
         st.s.sp--;
         if (rc < 0)
           break;

@@ -57,6 +57,7 @@
 ** away or exits.
 */
 #include "heap.h"
+#include "map.h"
 
 #include <stdarg.h>
 
@@ -135,20 +136,8 @@ static size_t count_adopted(const beam__msg_t *m) {
 static size_t object_words(const uint64_t *p) {
   if (!beam__is_header(p[0]))
     return 2; /* a list cell */
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-  switch (BEAM__HDR_SUB(p[0])) {
-  case BEAM__SUB_TUPLE: return 1 + n;
-  case BEAM__SUB_MAP: return 1 + 2 * n;
-  case BEAM__SUB_FLOAT: return 2;
-  case BEAM__SUB_BIGINT: return 2 + n;
-  case BEAM__SUB_HEAPBIN: return 1 + (n + 7) / 8;
-  case BEAM__SUB_REFBIN: return 4;
-  case BEAM__SUB_REF: return beam__ref_box_words(p[0]);
-  case BEAM__SUB_EXTPID: return 5;
-  default:
-    BEAM_PANIC("gc: bad header %#llx at %p", (unsigned long long) p[0],
-               (const void *) p);
-  }
+  size_t first, n;
+  return beam__box_layout(p, &first, &n);
 }
 
 /* The copy of the term in word 'w' (copied now if it was not yet). */
@@ -197,11 +186,9 @@ static void scan(gc_t *g, uint64_t *scan) {
       scan += 2;
       continue;
     }
-    size_t n = object_words(scan);
-    unsigned sub = BEAM__HDR_SUB(scan[0]);
-    if (sub == BEAM__SUB_TUPLE || sub == BEAM__SUB_MAP)
-      for (size_t i = 1; i < n; i++)
-        scan[i] = evacuate(g, scan[i]);
+    size_t first, nterms, n = beam__box_layout(scan, &first, &nterms);
+    for (size_t i = first; i < first + nterms; i++)
+      scan[i] = evacuate(g, scan[i]);
     scan += n;
   }
   beam_assert(scan == g->hp && g->hp <= g->end);

@@ -609,16 +609,26 @@ int beam__hole_eq(char h, const beam__parg_t *a, beam_term_t t) {
 
 static int match_at(mstate_t *ms, size_t i, beam_term_t t);
 
-/* The value under a key matching the key pattern at op 'k', if any. */
+/* The value under a key matching the key pattern at op 'k', if any. A
+** key that is a term already (a literal, a ~t hole, a bound variable) is
+** looked up (O(log n) in a trie); other holes are matched against each
+** key. */
 static int map_find(mstate_t *ms, size_t k, beam_term_t m, beam_term_t *v) {
-  const uint64_t *p = beam__box_ptr(m);
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-  for (size_t i = 0; i < n; i++) {
-    if (match_at(ms, k, beam__mk(p[1 + i]))) {
-      *v = beam__mk(p[1 + n + i]);
+  const pop_t *o = &ms->pat->ops[k];
+  if (o->op == OP_IMM || o->op == OP_LIT)
+    return beam_map_get(m, beam__mk(o->w), v) == 1;
+  if (o->op == OP_SAME)
+    return beam_map_get(m, ms->val[o->a], v) == 1;
+  if (o->op == OP_HOLE && o->hole == 't')
+    return beam_map_get(m, ms->args[o->a].t, v) == 1;
+  beam_map_iter_t it;
+  beam_term_t key, value;
+  beam_map_iter_init(&it, m);
+  while (beam_map_next(&it, &key, &value) == 1)
+    if (match_at(ms, k, key)) {
+      *v = value;
       return 1;
     }
-  }
   return 0;
 }
 
@@ -654,7 +664,7 @@ static int match_at(mstate_t *ms, size_t i, beam_term_t t) {
     return o->w ? match_at(ms, j, t) : t.raw == BEAM__NIL_RAW;
   }
   case OP_MAP: {
-    if (!beam__is_box_of(t, BEAM__SUB_MAP))
+    if (!beam_is_map(t))
       return 0;
     size_t j = i + 1;
     for (size_t k = 0; k < o->a; k++) {

@@ -28,6 +28,7 @@
 ** recursion (walk.h): open containers wait on an explicit stack, so the
 ** depth a term may have is bounded only by the budget. [any]
 */
+#include "map.h"
 #include "term.h"
 #include "walk.h"
 
@@ -297,8 +298,11 @@ static void print_binary(out_t *o, beam_term_t t) {
 enum { K_TUPLE, K_MAP, K_LIST, K_CLOSE_LIST };
 typedef struct open {
   unsigned kind;
-  const uint64_t *p; /* tuple/map box; K_LIST: the current cell */
+  const uint64_t *p; /* tuple: its box; map: its keys then values (a
+                        flat map's own, a trie's sorted copy); K_LIST:
+                        the current cell */
   size_t i, n;       /* next element; elements (map: 2 * pairs) */
+  uint64_t map;      /* K_MAP: the map, to free a trie's sorted copy */
 } open_t;
 BEAM__WALK_STACK(openstack, open_t)
 
@@ -379,21 +383,42 @@ static int print_open(out_t *o, openstack_t *s, beam_term_t *t) {
     putc_(o, '[');
     if ((f = openstack_push(s)) == NULL)
       return puts_(o, "#Error<ENOMEM>]"), 1;
-    *f = (open_t){K_LIST, p, 0, 0};
+    *f = (open_t){K_LIST, p, 0, 0, 0};
     *t = beam__mk(p[0]);
+    return 0;
+  }
+  if (beam_is_map(*t)) { /* in map-key order, whatever its form */
+    const uint64_t *keys, *vals;
+    size_t n;
+    puts_(o, "#{");
+    if (beam_map_size(*t) == 0)
+      return putc_(o, '}'), 1;
+    if (beam__map_pairs(*t, &keys, &vals, &n) != 0)
+      return puts_(o, "#Error<ENOMEM>}"), 1;
+    if ((f = openstack_push(s)) == NULL) {
+      beam__map_pairs_free(*t, keys);
+      return puts_(o, "#Error<ENOMEM>}"), 1;
+    }
+    *f = (open_t){K_MAP, keys, 1, 2 * n, t->raw};
+    *t = beam__mk(keys[0]);
     return 0;
   }
   p = beam__box_ptr(*t);
   size_t n = (size_t) BEAM__HDR_SIZE(p[0]);
-  int map = BEAM__HDR_SUB(p[0]) == BEAM__SUB_MAP;
-  puts_(o, map ? "#{" : "{");
+  putc_(o, '{');
   if (n == 0)
     return putc_(o, '}'), 1;
   if ((f = openstack_push(s)) == NULL)
     return puts_(o, "#Error<ENOMEM>}"), 1;
-  *f = (open_t){map ? K_MAP : K_TUPLE, p, 1, map ? 2 * n : n};
+  *f = (open_t){K_TUPLE, p, 1, n, 0};
   *t = beam__mk(p[1]);
   return 0;
+}
+
+/* Closing an open container gives back what it held. */
+static void close_frame(open_t *f) {
+  if (f->kind == K_MAP)
+    beam__map_pairs_free(beam__mk(f->map), f->p);
 }
 
 /* The separator and next element of the innermost open container, closing
@@ -414,10 +439,11 @@ static int print_next(out_t *o, openstack_t *s, beam_term_t *t) {
       if (f->i < f->n) { /* element k: key k/2 or its value */
         size_t k = f->i++, half = f->n / 2;
         puts_(o, k & 1 ? " => " : ",");
-        *t = beam__mk(f->p[1 + (k & 1 ? half : 0) + k / 2]);
+        *t = beam__mk(f->p[(k & 1 ? half : 0) + k / 2]);
         return 1;
       }
       putc_(o, '}');
+      close_frame(f);
       break;
     case K_LIST: {
       beam_term_t tail = beam__mk(f->p[1]);
@@ -451,13 +477,14 @@ static void print_term(out_t *o, beam_term_t t) {
   while (!done(o)) {
     uint64_t tag = beam__tag(t);
     int leaf = !(tag == BEAM__TAG_LIST ||
-                 beam__is_box_of(t, BEAM__SUB_TUPLE) ||
-                 beam__is_box_of(t, BEAM__SUB_MAP));
+                 beam__is_box_of(t, BEAM__SUB_TUPLE) || beam_is_map(t));
     if (leaf)
       print_leaf(o, t);
     if ((leaf || print_open(o, &s, &t)) && !print_next(o, &s, &t))
       break;
   }
+  while (s.sp > 0) /* the budget ran out with containers open */
+    close_frame(&s.f[--s.sp]);
   openstack_fini(&s);
 }
 

@@ -1154,18 +1154,19 @@ static BEAM_NOINLINE int walk_list(walk_t *w, const beam_term_t *t) {
 ** the key text against each key with a copy of the arguments. Leaves
 ** w->pos and w->args unchanged. */
 static int map_lookup(walk_t *w, beam_term_t m, beam_term_t *value) {
-  const uint64_t *p = beam__box_ptr(m);
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]), start = w->pos;
+  size_t start = w->pos;
   beam__args_t *saved = w->args;
   int found = 0;
-  for (size_t i = 0; i < n && !found; i++) {
+  beam_map_iter_t it;
+  beam_term_t k, v;
+  beam_map_iter_init(&it, m);
+  while (!found && beam_map_next(&it, &k, &v) == 1) {
     beam__args_t copy;
     beam__args_copy(&copy, saved);
     w->args = &copy;
     w->pos = start;
-    beam_term_t k = beam__mk(p[1 + i]);
     if (walk_term(w, &k)) {
-      *value = beam__mk(p[1 + n + i]);
+      *value = v;
       found = 1;
     }
     beam__args_end(&copy);

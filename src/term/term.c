@@ -153,6 +153,7 @@ beam_type_t beam_type(beam_term_t t) {
     case BEAM__SUB_REF:
       return BEAM_T_REF;
     case BEAM__SUB_MAP:
+    case BEAM__SUB_HMAP:
       return BEAM_T_MAP;
     case BEAM__SUB_EXTPID:
       return BEAM_T_PID;
@@ -181,9 +182,6 @@ int beam_is_tuple(beam_term_t t) {
 }
 int beam_is_list(beam_term_t t) {
   return beam__tag(t) == BEAM__TAG_LIST || t.raw == BEAM__NIL_RAW;
-}
-int beam_is_map(beam_term_t t) {
-  return beam__is_box_of(t, BEAM__SUB_MAP);
 }
 int beam_is(beam_term_t t, const char *name) {
   const char *s = beam_atom_name(t);
@@ -511,133 +509,6 @@ int64_t beam_list_length(beam_term_t l) {
     l = beam__mk(beam__list_ptr(l)[1]);
   }
   return l.raw == BEAM__NIL_RAW ? n : BEAM_ETYPE;
-}
-
-/* ---- Maps ---- */
-
-beam_term_t beam_map_new(void) {
-  uint64_t *p = alloc(1);
-  if (p == NULL)
-    return beam_error_term(BEAM_ENOMEM);
-  p[0] = BEAM__HDR(BEAM__SUB_MAP, 0);
-  return boxed(p);
-}
-
-size_t beam_map_size(beam_term_t m) {
-  return beam_is_map(m) ? (size_t) BEAM__HDR_SIZE(beam__box_hdr(m)) : 0;
-}
-
-/* Binary search: 1 and '*at' = index if found, else 0 and '*at' = the
-** insertion point. */
-static int map_find(const uint64_t *p, beam_term_t key, size_t *at) {
-  size_t lo = 0, hi = (size_t) BEAM__HDR_SIZE(p[0]);
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    int c = beam__cmp_exact(beam__mk(p[1 + mid]), key);
-    if (c == 0) {
-      *at = mid;
-      return 1;
-    }
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  *at = lo;
-  return 0;
-}
-
-beam_term_t beam_map_put(beam_term_t map, beam_term_t key, beam_term_t value) {
-  if (bad(map))
-    return beam_error_term(bad(map));
-  if (bad(key))
-    return beam_error_term(bad(key));
-  if (bad(value))
-    return beam_error_term(bad(value));
-  if (!beam_is_map(map))
-    return beam_error_term(BEAM_ETYPE);
-  const uint64_t *p = beam__box_ptr(map);
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]), at;
-  int found = map_find(p, key, &at);
-  size_t m = found ? n : n + 1;
-  uint64_t *q = alloc(1 + 2 * m);
-  if (q == NULL)
-    return beam_error_term(BEAM_ENOMEM);
-  q[0] = BEAM__HDR(BEAM__SUB_MAP, m);
-  const uint64_t *ks = p + 1, *vs = p + 1 + n;
-  uint64_t *qk = q + 1, *qv = q + 1 + m;
-  memcpy(qk, ks, at * 8);
-  memcpy(qv, vs, at * 8);
-  qk[at] = key.raw;
-  qv[at] = value.raw;
-  size_t skip = found ? 1 : 0;
-  memcpy(qk + at + 1, ks + at + skip, (n - at - skip) * 8);
-  memcpy(qv + at + 1, vs + at + skip, (n - at - skip) * 8);
-  return boxed(q);
-}
-
-int beam_map_get(beam_term_t map, beam_term_t key, beam_term_t *value) {
-  if (!beam_is_map(map))
-    return BEAM_ETYPE;
-  const uint64_t *p = beam__box_ptr(map);
-  size_t at;
-  if (!map_find(p, key, &at))
-    return 0;
-  if (value)
-    *value = beam__mk(p[1 + BEAM__HDR_SIZE(p[0]) + at]);
-  return 1;
-}
-
-/* Iteration. The iterator keeps the map and a position; the opaque room
-** is for the trie maps of the memory work, whose walk needs a stack of
-** nodes. Over a flat map the position is the index into its sorted keys. */
-BEAM_STATIC_ASSERT(sizeof(beam_map_iter_t) >= 2 * sizeof(uint64_t),
-                   "room for the map and a position");
-
-int beam_map_iter_init(beam_map_iter_t *it, beam_term_t map) {
-  if (it == NULL)
-    return BEAM_EINVAL;
-  if (!beam_is_map(map))
-    return BEAM_ETYPE;
-  it->opaque[0] = map.raw;
-  it->opaque[1] = 0;
-  return 0;
-}
-
-int beam_map_next(beam_map_iter_t *it, beam_term_t *key, beam_term_t *value) {
-  if (it == NULL || !beam_is_map(beam__mk(it->opaque[0])))
-    return BEAM_EINVAL;
-  const uint64_t *p = beam__box_ptr(beam__mk(it->opaque[0]));
-  size_t n = (size_t) BEAM__HDR_SIZE(p[0]), i = (size_t) it->opaque[1];
-  if (i >= n)
-    return 0;
-  it->opaque[1] = i + 1;
-  if (key)
-    *key = beam__mk(p[1 + i]);
-  if (value)
-    *value = beam__mk(p[1 + n + i]);
-  return 1;
-}
-
-beam_term_t beam_map_fold(beam_term_t map, beam_map_fold_fn_t fn,
-                          beam_term_t acc, void *ctx) {
-  int err = bad(map);
-  if (err == 0)
-    err = bad(acc);
-  if (err != 0)
-    return beam_error_term(err);
-  if (fn == NULL)
-    return beam_error_term(BEAM_EINVAL);
-  beam_map_iter_t it;
-  if ((err = beam_map_iter_init(&it, map)) != 0)
-    return beam_error_term(err);
-  beam_term_t k, v;
-  while (beam_map_next(&it, &k, &v) == 1) {
-    acc = fn(k, v, acc, ctx);
-    if (beam_is_error(acc))
-      break; /* the callback's error stops the fold and is its result */
-  }
-  return acc;
 }
 
 /* ---- References and pids ---- */

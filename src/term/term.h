@@ -78,6 +78,9 @@ enum beam__subtag {
   BEAM__SUB_MAP = 7,
   BEAM__SUB_EXTPID = 8,
   BEAM__SUB_FORWARD = 9, /* gc.c: a list cell that was copied; never a term */
+  BEAM__SUB_HMAP = 10,   /* a map of more than 32 keys: a trie (map.h) */
+  BEAM__SUB_HNODE = 11,  /* a trie's inner node; never a term by itself */
+  BEAM__SUB_HCOLL = 12,  /* a trie's collision node; never a term */
 };
 
 #define BEAM__TAG_HEADER UINT64_C(7)

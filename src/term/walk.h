@@ -41,15 +41,18 @@ void *beam__walk_grow(void *f, void *local, size_t sp, size_t *cap,
 void beam__walk_free(void *f, void *local);
 
 #define BEAM__WALK_STACK(name, frame_type)                                     \
+  BEAM__WALK_STACK_N(name, frame_type, BEAM__WALK_LOCAL)
+/* The same with 'local' frames inline, for large frames. */
+#define BEAM__WALK_STACK_N(name, frame_type, local_frames)                     \
   typedef struct name {                                                        \
     frame_type *f;                                                             \
     size_t sp, cap;                                                            \
-    frame_type local[BEAM__WALK_LOCAL];                                        \
+    frame_type local[local_frames];                                            \
   } name##_t;                                                                  \
   static inline void name##_init(name##_t *s) {                                \
     s->f = s->local;                                                           \
     s->sp = 0;                                                                 \
-    s->cap = BEAM__WALK_LOCAL;                                                 \
+    s->cap = (local_frames);                                                   \
   }                                                                            \
   static inline void name##_fini(name##_t *s) {                                \
     beam__walk_free(s->f, s->local);                                           \

@@ -265,12 +265,31 @@ int main(int argc, char **argv) {
   }
   fclose(in);
   fclose(back);
-  printf("erl->cbeam: %zu records, %zu byte-identical, %zu big maps "
-         "(equality only)\n",
+  printf("erl->cbeam: %zu records, %zu byte-identical, %zu atom-keyed big "
+         "maps (equality only)\n",
          nrec, identical, equal_only);
 
-  /* cbeam -> bytes for erl */
+  /* cbeam -> bytes for erl: large maps built by puts and removes in a
+  ** random order first (the trie's order must not depend on history),
+  ** then random terms. */
   FILE *cb = open_in(dir, "cb.bin", "wb");
+  for (size_t size = 30; size <= 3000; size = size * 3 / 2) {
+    beam_term_t m = beam_map_new();
+    for (size_t i = 0; i < 2 * size; i++) {
+      beam_term_t k = below(2) ? beam_int((int64_t) below((unsigned) size * 2))
+                               : beam_tuple(2, beam_int(below(50)),
+                                            beam_binary("x", below(2)));
+      m = below(4) ? beam_map_put(m, k, gen(1)) : beam_map_remove(m, k);
+    }
+    void *out;
+    size_t len;
+    if (beam_etf_encode_alloc(m, NULL, &out, &len) < 0) {
+      fail("encode a large map", m, NULL, 0, NULL, 0);
+      continue;
+    }
+    put_record(cb, 0, out, len);
+    free(out);
+  }
   size_t ncb = 2000;
   for (size_t i = 0; i < ncb; i++) {
     beam_term_t t = gen(4);

@@ -9,9 +9,14 @@
 %%   gen SEED N FILE   N random terms of every type, seeded, written as
 %%                     records <<Flags:8, Len:32, term_to_binary bytes>>;
 %%                     Flags: 1 = encoded with [compressed], 2 = holds a
-%%                     map over 32 keys (OTP emits those in hash order, so
-%%                     only equality is checked), 4 = holds -0.0 (left out
-%%                     of the ordering check: OTP 25 has 0.0 =:= -0.0).
+%%                     map over 32 keys with an atom in a key (OTP orders
+%%                     those by atom table index, which changes from run
+%%                     to run) or a pid or ref of another node (by address),
+%%                     so only equality is checked; every other
+%%                     large map must re-encode byte for byte), 4 = holds
+%%                     -0.0 (left out of the ordering check: OTP 25 has
+%%                     0.0 =:= -0.0). The first records are large maps of
+%%                     0 to 100,000 keys of every kind (big_maps/0).
 %%   check DIR         checks what cbeam wrote in DIR:
 %%                     cb.bin   cbeam's encodings of terms it built: erl
 %%                              must decode each and re-encode the same
@@ -28,7 +33,8 @@
 
 main(["gen", Seed, N, File]) ->
     rand:seed(exsss, list_to_integer(Seed)),
-    Recs = [record(T, Flags)
+    Recs = [record(T, flags(T)) || T <- big_maps()] ++
+           [record(T, Flags)
             || _ <- lists:seq(1, list_to_integer(N)),
                {T, Flags} <- variants(term(4))],
     ok = file:write_file(File, Recs);
@@ -46,9 +52,29 @@ main(_) ->
 
 %% ---- Generation ----
 
+flags(T) ->
+    (case atom_keyed_large_map(T) of true -> 2; false -> 0 end) bor
+        (case neg_zero(T) of true -> 4; false -> 0 end).
+
+%% Maps of 0 to 100,000 keys of each kind: every size that changes the
+%% form (32, 33) or the trie's depth.
+big_maps() ->
+    Sizes = [0, 1, 31, 32, 33, 34, 100, 1000, 10000, 100000],
+    Kinds = [fun(I) -> I end,
+             fun(I) -> I * 7919 - 50000 end,
+             fun(I) -> (1 bsl 60) + I end,
+             fun(I) -> <<"key", I:32>> end,
+             fun(I) -> {I, I rem 7} end,
+             fun(I) -> [I, I + 1] end,
+             fun(I) -> I / 4 end,
+             fun(I) -> #{I => I} end,
+             fun(I) -> integer_to_list(I) end,
+             fun(I) -> list_to_atom("k" ++ integer_to_list(I)) end],
+    [maps:from_list([{K(I), I} || I <- lists:seq(1, Size)])
+     || K <- Kinds, Size <- Sizes, Size < 100000 orelse K(1) =:= 1].
+
 variants(T) ->
-    F = (case large_map(T) of true -> 2; false -> 0 end) bor
-        (case neg_zero(T) of true -> 4; false -> 0 end),
+    F = flags(T),
     case rand:uniform(6) of
         1 -> [{T, F}, {T, F bor 1}];
         _ -> [{T, F}]
@@ -203,7 +229,19 @@ local_ref() ->
     W2 = pick([0, rand:uniform(1 bsl 14) - 1]),
     binary_to_term(<<131, 90, 3:16, NodeExt/binary, 0:32, W0:32, W1:32, W2:32>>).
 
-large_map(T) -> any_sub(T, fun(X) -> is_map(X) andalso map_size(X) > 32 end).
+%% A map over 32 keys whose order OTP cannot reproduce: an atom (hashed by
+%% table index), or a pid or ref of another node (hashed by address), in a
+%% key.
+atom_keyed_large_map(T) ->
+    any_sub(T, fun(X) ->
+                       is_map(X) andalso map_size(X) > 32 andalso
+                           lists:any(fun(K) -> any_sub(K, fun unstable_hash/1) end,
+                                     maps:keys(X))
+               end).
+
+unstable_hash(X) when is_atom(X) -> true;
+unstable_hash(X) when is_pid(X); is_reference(X) -> node(X) =/= node();
+unstable_hash(_) -> false.
 neg_zero(T) -> any_sub(T, fun(X) -> is_float(X) andalso X == 0.0 andalso <<X/float>> =/= <<0.0/float>> end).
 
 any_sub(T, P) ->
@@ -249,7 +287,7 @@ check_back(File) ->
     Pairs = pairs(records(Bin)),
     Bad = [{Orig, Back} || {Orig, Back} <- Pairs,
                            not (catch binary_to_term(Orig) =:= binary_to_term(Back))],
-    report("erl decodes cbeam's re-encoding of big maps to =:= terms", length(Pairs), Bad).
+    report("erl decodes cbeam's re-encoding of atom-keyed big maps to =:= terms", length(Pairs), Bad).
 
 pairs([{_, A}, {_, B} | Rest]) -> [{A, B} | pairs(Rest)];
 pairs([]) -> [].
