@@ -33,11 +33,13 @@ typedef struct bench_opts {
   const char *kind;   /* --kind (bigmsg): "bin" or "list" */
   int64_t hogs;       /* --hogs (fairness) */
   int yield_check;    /* --yield-check (fairness): hogs call beam_yield_check */
+  int64_t keys;       /* --keys (map_state) */
+  int64_t live_mb;    /* --live (gc): MiB of live terms */
   unsigned schedulers; /* --schedulers */
   int runs;           /* --runs */
 } bench_opts_t;
 
-enum { BENCH_MAX_KEYS = 6 };
+enum { BENCH_MAX_KEYS = 8 };
 
 /* One figure: printed as 'key=value' with 'decimals' digits after the
 ** point (0 prints an integer). */
@@ -58,7 +60,7 @@ typedef struct bench_result {
 typedef void (*bench_fn_t)(const bench_opts_t *o, bench_result_t *r);
 
 /* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c, fairness.c,
-** hiccup.c) ---- */
+** hiccup.c, memory.c) ---- */
 
 void bench_spawn_idle(const bench_opts_t *o, bench_result_t *r);
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r);
@@ -71,8 +73,12 @@ void bench_timers(const bench_opts_t *o, bench_result_t *r);
 void bench_bigmsg(const bench_opts_t *o, bench_result_t *r);
 void bench_fairness(const bench_opts_t *o, bench_result_t *r);
 void bench_hiccup(const bench_opts_t *o, bench_result_t *r); /* no runtime */
+void bench_map_state(const bench_opts_t *o, bench_result_t *r);
+void bench_gc(const bench_opts_t *o, bench_result_t *r);
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
+/* map_state's --n default depends on --keys. */
+int64_t bench_map_state_default_n(int64_t keys);
 
 /* The ponger of pingpong (messaging.c): arg = the pinger's pid; answers
 ** {ping, I} with {pong, I} until 'stop'. */

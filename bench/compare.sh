@@ -8,7 +8,8 @@
 #
 # CASE is one quoted workload with its options, e.g. "ring --n 100" or
 # "pingpong --schedulers 1"; without any, every workload at its defaults,
-# plus pingpong on one scheduler. '--schedulers K' (default 0 = one per
+# plus pingpong on one scheduler, map_state at 10, 1000 and 100000 keys
+# and gc at 1 and 100 MiB. '--schedulers K' (default 0 = one per
 # core, on both sides) is added to every case that does not set its own.
 #
 # Runs alternate (cbeam, BEAM, cbeam, BEAM, ...) so that slow drift in the
@@ -62,7 +63,9 @@ beam=bench/erl/beam-bench.sh
 
 if [ $# -eq 0 ]; then
   set -- spawn_idle spawn_exit pingpong "pingpong --schedulers 1" ring skynet \
-    fanin timers selective "bigmsg --kind bin" "bigmsg --kind list" fairness
+    fanin timers selective "bigmsg --kind bin" "bigmsg --kind list" fairness \
+    "map_state --keys 10" "map_state --keys 1000" "map_state --keys 100000" \
+    "gc --live 1" "gc --live 100"
 fi
 
 # Workloads this cbeam-bench has: the names under "workloads:" in --help.
@@ -143,7 +146,8 @@ for c in "$@"; do
   [ "$have" = yes ] || [ "$yc" = no ] || echo "n/a" > "$tmp/$id.cbeam+yc"
 done
 
-# The table. Keys per workload, and which direction is better.
+# The table. Keys per workload, and which direction is better ("info": a
+# ratio but no side ahead, e.g. a count of collections).
 keys() {
   case "$1" in
     spawn_idle) echo "wall_ms:lower bytes_per_proc:lower" ;;
@@ -156,6 +160,8 @@ keys() {
     selective) echo "op_us:lower scan_op_us:lower" ;;
     bigmsg) echo "msg_ns:lower small_ns:lower" ;;
     fairness) echo "worst_ms:lower p99_ms:lower" ;;
+    map_state) echo "update_ns:lower peak_rss_kb:lower heap_peak_kb:lower map_kb:lower gcs:info" ;;
+    gc) echo "pause_us:lower minor_us:lower live_kb:info heap_kb:lower" ;;
     *) echo "" ;;
   esac
 }
@@ -188,6 +194,7 @@ row() {
     num = (c ~ /^-?[0-9.]+$/ && b ~ /^-?[0-9.]+$/)
     ratio = "-"; ahead = ""
     if (num && d == "equal") ahead = (c == b ? "same" : "DIFFER")
+    else if (num && d == "info") { if (b + 0 != 0) ratio = sprintf("%.2f", c / b) }
     else if (num && b + 0 != 0 && c + 0 != 0) {
       r = c / b; ratio = sprintf("%.2f", r)
       if (d == "lower") f = b / c; else f = c / b

@@ -4,7 +4,7 @@
 **
 **   cbeam-bench WORKLOAD [--n N] [--laps L] [--senders S] [--queued Q]
 **                        [--kind bin|list] [--hogs H] [--yield-check]
-**                        [--schedulers K] [--runs R]
+**                        [--keys K] [--live MB] [--schedulers K] [--runs R]
 **
 ** Output contract (scripts parse it): exactly one line on stdout,
 **   workload=NAME <main>=V <other figures>... schedulers=K <params> runs=R
@@ -39,6 +39,8 @@ enum {
   OPT_KIND = 1u << 4,
   OPT_HOGS = 1u << 5,
   OPT_YIELD_CHECK = 1u << 6,
+  OPT_KEYS = 1u << 7,
+  OPT_LIVE = 1u << 8,
 };
 
 typedef struct workload {
@@ -73,6 +75,10 @@ static const workload_t workloads[] = {
      "ping-pong round trips beside H spinning hogs: worst_ms, p99_ms"},
     {"hiccup", bench_hiccup, 0, {0},
      "K plain threads spin 2 s: the machine's worst stall, worst_ms"},
+    {"map_state", bench_map_state, OPT_N | OPT_KEYS, {.keys = 1000},
+     "N random updates of a K-key map state, collected: update_ns"},
+    {"gc", bench_gc, OPT_LIVE, {.live_mb = 1},
+     "major / minor collection of an MB-MiB live set: pause_us, minor_us"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -84,13 +90,16 @@ static _Noreturn void usage(FILE *out, int status) {
   fputs("\noptions (each workload takes only those it uses):\n"
         "  --n N           processes, round trips or messages (spawn_idle,\n"
         "                  spawn_exit, pingpong, ring, fanin, timers,\n"
-        "                  selective, bigmsg: 1e6 bin, 1e5 list)\n"
+        "                  selective, bigmsg: 1e6 bin, 1e5 list,\n"
+        "                  map_state: 1e5, 1e4 for K > 10000)\n"
         "  --laps L        ring laps (ring)\n"
         "  --senders S     sending processes (fanin)\n"
         "  --queued Q      unrelated messages queued (selective)\n"
         "  --kind K        bin or list (bigmsg; default bin)\n"
         "  --hogs H        spinning processes (fairness; default 4)\n"
         "  --yield-check   hogs call beam_yield_check() (fairness)\n"
+        "  --keys K        keys of the map (map_state; default 1000)\n"
+        "  --live MB       MiB of live terms (gc; default 1)\n"
         "  --schedulers K  scheduler threads; 0 = one per core (default)\n"
         "  --runs R        run R times, report the median run (default 1)\n"
         "\nPrints one line: workload=NAME key=value ...; see bench/README.md\n",
@@ -172,6 +181,12 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     } else if (strcmp(opt, "--hogs") == 0) {
       need = OPT_HOGS;
       o->hogs = parse_count(opt, val, 0, 100000);
+    } else if (strcmp(opt, "--keys") == 0) {
+      need = OPT_KEYS;
+      o->keys = parse_count(opt, val, 1, 100000000);
+    } else if (strcmp(opt, "--live") == 0) {
+      need = OPT_LIVE;
+      o->live_mb = parse_count(opt, val, 1, 100000);
     } else if (strcmp(opt, "--schedulers") == 0) {
       o->schedulers = (unsigned) parse_count(opt, val, 0, 1024);
     } else if (strcmp(opt, "--runs") == 0) {
@@ -184,6 +199,8 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
   }
   if (w->fn == bench_bigmsg && o->n == 0)
     o->n = bench_bigmsg_default_n(o->kind);
+  if (w->fn == bench_map_state && o->n == 0)
+    o->n = bench_map_state_default_n(o->keys);
   /* Products that size a run: keep them far from overflow and from runs
   ** that would take hours. */
   if (o->n * o->laps > 1000000000000 || o->n * o->senders > 1000000000000)
@@ -248,7 +265,11 @@ int main(int argc, char **argv) {
     printf(" kind=%s", o.kind);
   if (w->accepts & OPT_HOGS)
     printf(" hogs=%lld yield_check=%d", (long long) o.hogs, o.yield_check);
-  if (o.n > 0) /* fairness has no N */
+  if (w->accepts & OPT_KEYS)
+    printf(" keys=%lld", (long long) o.keys);
+  if (w->accepts & OPT_LIVE)
+    printf(" live=%lld", (long long) o.live_mb);
+  if (o.n > 0) /* fairness and gc have no N */
     printf(" n=%lld", (long long) o.n);
   if (w->accepts & OPT_LAPS)
     printf(" laps=%lld", (long long) o.laps);

@@ -4,7 +4,8 @@
 %% cbeam and the real BEAM can run the same workloads side by side.
 %%
 %%   bench/erl/beam-bench.sh WORKLOAD [--n N] [--laps L] [--senders S]
-%%       [--queued Q] [--kind bin|list] [--hogs H] [--schedulers K] [--runs R]
+%%       [--queued Q] [--kind bin|list] [--hogs H] [--keys K] [--live MB]
+%%       [--schedulers K] [--runs R]
 %%
 %% The wrapper compiles this module into build/erl/ and starts
 %%   erl -noshell +S K:K +P 2097152 -s cbeam_bench main -extra ARGS...
@@ -56,6 +57,13 @@
 %% slower round trips are kept exactly in a list (there are few of them).
 -define(HIST_NS, 100).
 -define(HIST_BUCKETS, 100000).
+%% map_state and gc (memory.c)
+-define(SAMPLE_EVERY, 1024).
+-define(GET_EVERY, 16).
+-define(ELEM_BYTES, 72).
+-define(PAUSES, 7).
+-define(MINORS, 9).
+-define(GARBAGE, 1000).
 
 %% {Name, Fun, Accepted options, Defaults}
 workloads() ->
@@ -69,7 +77,9 @@ workloads() ->
      {"selective", fun selective/1, [n, queued],
       #{n => 10000, queued => 10000}},
      {"bigmsg", fun bigmsg/1, [n, kind], #{kind => "bin"}},
-     {"fairness", fun fairness/1, [hogs], #{hogs => 4}}].
+     {"fairness", fun fairness/1, [hogs], #{hogs => 4}},
+     {"map_state", fun map_state/1, [n, keys], #{keys => 1000}},
+     {"gc", fun gc/1, [live], #{live => 1}}].
 
 %% ---- Driver ----
 
@@ -90,8 +100,8 @@ usage(Dev) ->
               "usage: beam-bench.sh WORKLOAD [options]~n"
               "workloads: ~ts~n"
               "options: --n N --laps L --senders S --queued Q --kind bin|list~n"
-              "         --hogs H --schedulers K --runs R (each workload takes~n"
-              "         only those it uses; see bench/README.md)~n",
+              "         --hogs H --keys K --live MB --schedulers K --runs R~n"
+              "         (each workload takes only those it uses; see bench/README.md)~n",
               [lists:join(" ", [W || {W, _, _, _} <- workloads()])]).
 
 run([]) ->
@@ -107,6 +117,8 @@ run([Name | Rest]) ->
             O = case Name of
                     "bigmsg" when not is_map_key(n, O1) ->
                         O1#{n => bigmsg_default_n(maps:get(kind, O1))};
+                    "map_state" when not is_map_key(n, O1) ->
+                        O1#{n => map_state_default_n(maps:get(keys, O1))};
                     _ -> O1
                 end,
             set_schedulers(maps:get(schedulers, O)),
@@ -126,6 +138,8 @@ parse([Opt, Val | Rest], Name, Accepts, O) ->
             "--senders" -> {senders, count(Opt, Val, 1, 1000000)};
             "--queued" -> {queued, count(Opt, Val, 0, 100000000)};
             "--hogs" -> {hogs, count(Opt, Val, 0, 100000)};
+            "--keys" -> {keys, count(Opt, Val, 1, 100000000)};
+            "--live" -> {live, count(Opt, Val, 1, 100000)};
             "--kind" when Val =:= "bin"; Val =:= "list" -> {kind, Val};
             "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin or list)"});
             "--schedulers" -> {schedulers, count(Opt, Val, 0, 1024)};
@@ -202,6 +216,8 @@ report(Name, Accepts, O, Runs) ->
               [io_lib:format(" queued=~b", [maps:get(queued, O)]) || lists:member(queued, Accepts)],
               [io_lib:format(" kind=~s", [maps:get(kind, O)]) || lists:member(kind, Accepts)],
               [io_lib:format(" hogs=~b", [maps:get(hogs, O)]) || lists:member(hogs, Accepts)],
+              [io_lib:format(" keys=~b", [maps:get(keys, O)]) || lists:member(keys, Accepts)],
+              [io_lib:format(" live=~b", [maps:get(live, O)]) || lists:member(live, Accepts)],
               [io_lib:format(" n=~b", [maps:get(n, O)]) || is_map_key(n, O)],
               [io_lib:format(" laps=~b", [maps:get(laps, O)]) || lists:member(laps, Accepts)],
               io_lib:format(" runs=~b", [R])],
@@ -690,3 +706,228 @@ percentile(Hist, Slow, Need, B, Acc) when B < ?HIST_BUCKETS ->
     end;
 percentile(_, Slow, Need, _, Acc) ->
     lists:nth(Need - Acc, lists:sort(Slow)).
+
+%% ---- map_state (memory.c) ----
+%%
+%% The root keeps a map of K keys (0..K-1, values {Iter, Key}) in a
+%% recursive loop and applies N updates: Map#{Key => {I + 1, Key}} of a
+%% random key, and when I rem 16 =:= 0 a get of another random key, checked
+%% ({J, Key2} with 0 =< J =< I + 1). The keys come from the same LCG as in
+%% C: X = (X * 69069 + 1) band 16#ffffffff from 1, Key = (X bsr 8) rem K.
+%% The initial map (maps:from_list, untimed) is followed by a major
+%% collection, as in C. Every SAMPLE_EVERY updates the loop samples RSS
+%% (VmRSS) and process_info(self(), memory); the time spent sampling is
+%% taken out of update_ns. peak_rss_kb: the largest RSS sample minus the RSS
+%% when the root started; heap_kb: process_info(self(), memory) at the end
+%% (heap, old heap, stack: what the process holds), heap_peak_kb the
+%% largest sample; map_kb: erts_debug:flat_size(Map) * 8 (no sharing in
+%% this map, so the size of one copy). After the loop (untimed) the LCG
+%% sequence is replayed into an array and every entry of the map compared
+%% with it. gcs: the collections during the timed loop, from
+%% statistics(garbage_collection) (the whole VM's count, but the root is
+%% the only process at work). The VM has no per-process count of minor and
+%% major collections, so minor_gcs / major_gcs come from a second, untimed
+%% run of the loop in a fresh process (which starts as the root did) traced
+%% by a tracer process (erlang:trace/3 garbage_collection: gc_minor_start,
+%% gc_major_start). Tracing is not free and changes small heaps: at K = 10
+%% the traced run collects about twice as often as the timed one (its
+%% minor + major against gcs); at K >= 1000 they agree within a few.
+
+map_state_default_n(K) when K > 10000 -> 10000;
+map_state_default_n(_) -> 100000.
+
+lcg(X) -> (X * 69069 + 1) band 16#ffffffff.
+
+key_of(X, K) -> (X bsr 8) rem K.
+
+map_state(#{keys := K, n := N}) ->
+    Rss0 = rss(),
+    Map0 = map_initial(K),
+    Mem0 = self_mem(),
+    {Gcs0, _, _} = statistics(garbage_collection),
+    T0 = now_ns(),
+    {Map, Failed, Sampling, RssPeak, MemPeak} =
+        map_loop(Map0, 0, N, K, 1, false, 0, Rss0, Mem0),
+    T1 = now_ns(),
+    {Gcs1, _, _} = statistics(garbage_collection),
+    Rss = rss(),
+    Mem = self_mem(),
+    MapBytes = erts_debug:flat_size(Map) * 8,
+    Ok = map_check(Map, K, N),
+    {Minor, Major} = map_count_gcs(K, N),
+    {[{"update_ns", (T1 - T0 - Sampling) / N, 1},
+      {"peak_rss_kb", max(0, max(Rss, RssPeak) - Rss0) / 1024, 0},
+      {"heap_kb", Mem / 1024, 0},
+      {"heap_peak_kb", max(Mem, MemPeak) / 1024, 0},
+      {"map_kb", MapBytes / 1024, 1},
+      {"minor_gcs", Minor, 0},
+      {"major_gcs", Major, 0},
+      {"gcs", Gcs1 - Gcs0, 0}], Failed orelse not Ok}.
+
+%% #{Key => {0, Key}}, then a major collection (as in C).
+map_initial(K) ->
+    Map0 = maps:from_list([{I, {0, I}} || I <- lists:seq(0, K - 1)]),
+    maps:size(Map0) =:= K orelse error(initial_map_size),
+    erlang:garbage_collect(),
+    Map0.
+
+%% The same run again in a fresh process (as the root: it starts the same
+%% way, so its heap grows the same way), untimed and traced: tracing costs
+%% a message per collection start and end (5x the update time at K = 10),
+%% so the timed run is not traced.
+map_count_gcs(K, N) ->
+    Self = self(),
+    {Pid, Ref} =
+        spawn_monitor(
+          fun() ->
+                  Rss0 = rss(),
+                  Map0 = map_initial(K),
+                  Mem0 = self_mem(),
+                  Tracer = gc_trace_start(),
+                  {_, false, _, _, _} =
+                      map_loop(Map0, 0, N, K, 1, false, 0, Rss0, Mem0),
+                  Self ! {self(), gc_trace_stop(Tracer)}
+          end),
+    receive
+        {Pid, Counts} ->
+            receive {'DOWN', Ref, process, Pid, _} -> Counts end;
+        {'DOWN', Ref, process, Pid, Reason} -> error({map_count_gcs, Reason})
+    end.
+
+map_loop(Map, N, N, _, _, Failed, S, RP, MP) ->
+    {Map, Failed, S, RP, MP};
+map_loop(Map, I, N, K, X0, Failed, S, RP, MP) ->
+    X1 = lcg(X0),
+    Key = key_of(X1, K),
+    Map1 = Map#{Key => {I + 1, Key}},
+    {X, Failed1} =
+        case I rem ?GET_EVERY of
+            0 ->
+                X2 = lcg(X1),
+                Key2 = key_of(X2, K),
+                Ok = case Map1 of
+                         #{Key2 := {J, Key2}} when J >= 0, J =< I + 1 -> true;
+                         _ -> false
+                     end,
+                {X2, Failed orelse not Ok};
+            _ -> {X1, Failed}
+        end,
+    case I rem ?SAMPLE_EVERY of
+        0 ->
+            S0 = now_ns(),
+            R = rss(),
+            M = self_mem(),
+            map_loop(Map1, I + 1, N, K, X, Failed1, S + now_ns() - S0,
+                     max(R, RP), max(M, MP));
+        _ ->
+            map_loop(Map1, I + 1, N, K, X, Failed1, S, RP, MP)
+    end.
+
+%% The loop's key sequence replayed into an array: every key's last value.
+map_check(Map, K, N) ->
+    Last = map_replay(array:new(K, {default, 0}), 0, N, K, 1),
+    maps:size(Map) =:= K andalso
+        lists:all(fun(Key) ->
+                          maps:get(Key, Map, none) =:= {array:get(Key, Last), Key}
+                  end, lists:seq(0, K - 1)).
+
+map_replay(A, N, N, _, _) -> A;
+map_replay(A, I, N, K, X0) ->
+    X1 = lcg(X0),
+    A1 = array:set(key_of(X1, K), I + 1, A),
+    X = case I rem ?GET_EVERY of 0 -> lcg(X1); _ -> X1 end,
+    map_replay(A1, I + 1, N, K, X).
+
+%% Counting the root's collections: a tracer process gets
+%% {trace, Pid, gc_minor_start | gc_major_start | ..._end, Info}.
+gc_trace_start() ->
+    Tracer = spawn(fun() -> gc_counter(0, 0) end),
+    erlang:trace(self(), true, [garbage_collection, {tracer, Tracer}]),
+    Tracer.
+
+gc_trace_stop(Tracer) ->
+    erlang:trace(self(), false, [garbage_collection]),
+    Ref = erlang:trace_delivered(self()),
+    receive {trace_delivered, _, Ref} -> ok end,
+    Tracer ! {count, self()},
+    receive {gc_count, Minor, Major} -> {Minor, Major} end.
+
+gc_counter(Minor, Major) ->
+    receive
+        {trace, _, gc_minor_start, _} -> gc_counter(Minor + 1, Major);
+        {trace, _, gc_major_start, _} -> gc_counter(Minor, Major + 1);
+        {trace, _, _, _} -> gc_counter(Minor, Major);
+        {count, From} -> From ! {gc_count, Minor, Major}
+    end.
+
+%% ---- gc (memory.c) ----
+%%
+%% The root builds L = [{1, [1, 2]}, ..., {N, [N, N + 1]}] with N = MB MiB
+%% / 72 bytes (9 words an element, as in C): build_ms, the heap growing
+%% through the VM's own collections. Then one untimed
+%% erlang:garbage_collect() (a major collection: fullsweep), PAUSES timed
+%% ones (pause_us, the median), then the live set is promoted to the old
+%% heap: after a fullsweep it sits in the young heap below the high-water
+%% mark, and the first minor collection copies it to the old heap (untimed
+%% here; cbeam's major collection copies straight into its old
+%% generation). Then MINORS times: build GARBAGE elements of garbage
+%% (dropped) and time erlang:garbage_collect(self(), [{type, minor}])
+%% (minor_us, the median). process_info's minor_gcs (minor collections
+%% since the last fullsweep) checks that no timed minor was a major (as
+%% the C side checks its count of major ones). live_kb = erts_debug:flat_size(L) * 8, heap_kb =
+%% process_info(self(), memory) at the end; L is walked and checked.
+
+gc(#{live := MB}) ->
+    N = MB * 1048576 div ?ELEM_BYTES,
+    T0 = now_ns(),
+    L = gc_build(N, []),
+    T1 = now_ns(),
+    erlang:garbage_collect(),
+    Pauses = gc_majors(?PAUSES, []),
+    LiveBytes = erts_debug:flat_size(L) * 8,
+    erlang:garbage_collect(self(), [{type, minor}]), % promotes L
+    Before = minor_count(),
+    Minors = gc_minors(?MINORS, []),
+    %% The count of minors since the last fullsweep: a timed collection
+    %% that turned into a fullsweep would have reset it.
+    Major = Before + ?MINORS - minor_count(),
+    Mem = self_mem(),
+    Ok = gc_list_ok(L, 1, N),
+    {[{"pause_us", median(Pauses) / 1.0e3, 1},
+      {"minor_us", median(Minors) / 1.0e3, 1},
+      {"live_kb", LiveBytes / 1024, 0},
+      {"heap_kb", Mem / 1024, 0},
+      {"build_ms", ms(T1 - T0), 1}], Major =/= 0 orelse not Ok}.
+
+minor_count() ->
+    {garbage_collection, Info} = process_info(self(), garbage_collection),
+    proplists:get_value(minor_gcs, Info).
+
+gc_build(0, Acc) -> Acc;
+gc_build(I, Acc) -> gc_build(I - 1, [{I, [I, I + 1]} | Acc]).
+
+gc_majors(0, Acc) -> Acc;
+gc_majors(R, Acc) ->
+    T0 = now_ns(),
+    erlang:garbage_collect(),
+    gc_majors(R - 1, [now_ns() - T0 | Acc]).
+
+gc_minors(0, Acc) -> Acc;
+gc_minors(R, Acc) ->
+    gc_garbage(),
+    T0 = now_ns(),
+    erlang:garbage_collect(self(), [{type, minor}]),
+    gc_minors(R - 1, [now_ns() - T0 | Acc]).
+
+%% GARBAGE elements, checked and dropped before the caller collects.
+gc_garbage() ->
+    G = gc_build(?GARBAGE, []),
+    length(G) =:= ?GARBAGE orelse error(garbage),
+    ok.
+
+gc_list_ok([], I, N) -> I =:= N + 1;
+gc_list_ok([{I, [I, J]} | T], I, N) when J =:= I + 1 -> gc_list_ok(T, I + 1, N);
+gc_list_ok(_, _, _) -> false.
+
+%% The lower middle one, as main.c's median.
+median(Xs) -> lists:nth((length(Xs) - 1) div 2 + 1, lists:sort(Xs)).
