@@ -96,6 +96,12 @@ void *beam__malloc(size_t size);
 void *beam__calloc(size_t n, size_t size);
 void *beam__realloc(void *p, size_t size);
 void beam__free(void *p);
+/* Whole pages from the kernel (MAP_NORESERVE: untouched pages cost
+** nothing), for large regions whose end may be given back early (the
+** collector's to-space); 'size' a multiple of the page size. The same
+** failure switch. */
+void *beam__map(size_t size);
+void beam__unmap(void *p, size_t size);
 
 /* ---- util/tls.c: the per-OS-thread runtime pointer ----
 ** A process may migrate between OS threads at any yield, and compilers may

@@ -60,9 +60,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#ifdef BEAM_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
@@ -218,9 +215,6 @@ void beam__stack_fini(void) {
     region_t *r = c->regions;
     while (r) {
       region_t *next = r->next;
-#ifdef BEAM_ASAN
-      __lsan_unregister_root_region(r->base, r->bytes);
-#endif
       munmap(r->base, r->bytes);
       beam__free(r);
       r = next;
@@ -280,12 +274,6 @@ static int grow(stack_class_t *c) {
     return BEAM_ENOMEM;
   }
   madvise(base, bytes, MADV_NOHUGEPAGE);
-#ifdef BEAM_ASAN
-  /* LeakSanitizer scans thread stacks, globals and the malloc heap; these
-  ** regions hold every process's stack and descriptor, and so the only
-  ** pointers to much of what live processes own. */
-  __lsan_register_root_region(base, bytes);
-#endif
   r->base = base;
   r->bytes = bytes;
   r->next = c->regions;

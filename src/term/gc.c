@@ -75,6 +75,7 @@ typedef struct gc {
   beam__heap_t *h;
   range_t *r;
   size_t nr;
+  uintptr_t lo, hi;   /* the ranges' span: a quick no for most old words */
   uint64_t *hp, *end; /* to-space bump pointer and limit */
 } gc_t;
 
@@ -83,7 +84,9 @@ static int by_lo(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static bool in_from_space(const gc_t *g, uintptr_t a) {
+static inline bool in_from_space(const gc_t *g, uintptr_t a) {
+  if (a < g->lo || a >= g->hi) /* an old object (minor), or another heap */
+    return false;
   size_t lo = 0, hi = g->nr;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -141,7 +144,7 @@ static size_t object_words(const uint64_t *p) {
 }
 
 /* The copy of the term in word 'w' (copied now if it was not yet). */
-static uint64_t evacuate(gc_t *g, uint64_t w) {
+static inline uint64_t evacuate(gc_t *g, uint64_t w) {
   beam_term_t t = beam__mk(w);
   uint64_t tag = beam__tag(t);
   if (tag == BEAM__TAG_LIST) {
@@ -210,7 +213,7 @@ static void free_chunks(beam__heap_t *h, beam__chunk_t *c) {
   while (c != NULL) {
     beam__chunk_t *next = c->next;
     h->bytes -= c->size;
-    beam__gc_release(c, c->size);
+    beam__chunk_free(c);
     c = next;
   }
 }
@@ -221,7 +224,7 @@ static void free_young(beam__heap_t *h) {
     next = atomic_load_explicit(&m->next, memory_order_relaxed);
     drop_unreached(m->offheap);
     h->bytes -= m->size;
-    beam__gc_release(m, m->size);
+    beam__free(m); /* its binaries: drop_unreached above */
   }
   free_chunks(h, h->chunks);
   h->chunks = NULL;
@@ -242,10 +245,7 @@ size_t beam__heap_young_bytes(const beam__heap_t *h) {
 static beam__chunk_t *new_old_chunk(const beam__heap_t *h, size_t words) {
   size_t bytes = HDR_WORDS * 8 + 2 * words * 8; /* room for a next minor */
   bytes = BEAM_MAX(bytes, BEAM_MAX(h->old_used, (size_t) MIN_OLD_CHUNK));
-  beam__chunk_t *c = beam__gc_acquire(bytes);
-  if (c != NULL)
-    c->size = bytes;
-  return c;
+  return beam__chunk_new(bytes);
 }
 
 int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
@@ -256,7 +256,7 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
       (h->old_used > 2 * BEAM_MAX(h->old_after_major, (size_t) MIN_OLD_CHUNK) ||
        h->old_bytes > 4 * BEAM_MAX(h->old_used, (size_t) 4 * MIN_OLD_CHUNK)))
     major = true;
-  gc_t g = {h, NULL, 0, NULL, NULL};
+  gc_t g = {h, NULL, 0, 0, 0, NULL, NULL};
   size_t nr = count_chunks(h->chunks) + count_adopted(h->adopted) +
               (major ? count_chunks(h->old) : 0);
   g.r = beam__malloc((nr ? nr : 1) * sizeof *g.r);
@@ -273,6 +273,8 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
   if (major)
     add_chunks(&g, h->old, false, &words);
   qsort(g.r, g.nr, sizeof *g.r, by_lo);
+  g.lo = g.nr ? g.r[0].lo : 0;
+  g.hi = g.nr ? g.r[g.nr - 1].hi : 0;
 
   /* The to-space: the old generation's free tail if the young survivors
   ** fit there, else a new chunk; for a major collection always a new one,
@@ -312,6 +314,9 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
     free_chunks(h, from_old);
   }
   if (fresh != NULL) {
+    /* Sized for the worst case; give back what the survivors left. */
+    beam__chunk_trim(fresh, (const char *) g.hp);
+    g.end = (uint64_t *) (void *) ((char *) fresh + fresh->size);
     fresh->next = h->old;
     h->old = fresh;
     h->old_bytes += fresh->size;

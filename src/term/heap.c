@@ -36,6 +36,7 @@
 #include "heap.h"
 
 #include <pthread.h>
+#include <unistd.h>
 
 #define FIRST_CHUNK 512u             /* bytes, including the header */
 #define MAX_CHUNK   (64u * 1024u)    /* bytes, for geometric growth */
@@ -72,19 +73,57 @@ static void free_adopted(beam__heap_t *h, beam__msg_t *stop) {
   h->adopted = m;
 }
 
-void *beam__gc_acquire(size_t bytes) {
-  return beam__malloc(bytes);
+#define MAP_MIN ((size_t) 1 << 20)
+
+static size_t page_size(void) {
+  static size_t page;
+  if (page == 0)
+    page = (size_t) sysconf(_SC_PAGESIZE);
+  return page;
 }
 
-void beam__gc_release(void *p, size_t bytes) {
-  (void) bytes;
-  beam__free(p);
+beam__chunk_t *beam__chunk_new(size_t bytes) {
+  beam__chunk_t *c;
+  size_t mapped = 0;
+#ifndef BEAM_ASAN
+  if (bytes >= MAP_MIN) {
+    bytes = (bytes + page_size() - 1) / page_size() * page_size();
+    c = beam__map(bytes);
+    mapped = 1;
+  } else
+#endif
+    c = beam__malloc(bytes);
+  if (c != NULL) {
+    c->size = bytes;
+    c->mapped = mapped;
+  }
+  return c;
+}
+
+void beam__chunk_free(beam__chunk_t *c) {
+  if (c != NULL && c->mapped)
+    beam__unmap(c, c->size);
+  else
+    beam__free(c);
+}
+
+size_t beam__chunk_trim(beam__chunk_t *c, const char *used) {
+  if (!c->mapped)
+    return 0;
+  size_t keep = (size_t) (used - (char *) c);
+  keep = (keep + page_size() - 1) / page_size() * page_size();
+  if (keep >= c->size)
+    return 0;
+  size_t given = c->size - keep;
+  beam__unmap((char *) c + keep, given);
+  c->size = keep;
+  return given;
 }
 
 static void free_chunk_list(beam__chunk_t *c) {
   while (c != NULL) {
     beam__chunk_t *next = c->next;
-    beam__gc_release(c, c->size);
+    beam__chunk_free(c);
     c = next;
   }
 }
@@ -108,11 +147,11 @@ static uint64_t *alloc_chunk(beam__heap_t *h, size_t bytes) {
     return NULL; /* overflow */
   if (need > size)
     size = need; /* a chunk of its own */
-  beam__chunk_t *c = beam__gc_acquire(size);
+  beam__chunk_t *c = beam__chunk_new(size);
   if (c == NULL)
     return NULL;
   c->next = h->chunks;
-  c->size = size;
+  size = c->size; /* rounded up to pages when mapped */
   h->chunks = c;
   h->bytes += size;
   char *p = chunk_start(c);
@@ -207,7 +246,7 @@ void beam_arena_release(beam_mark_t mark) {
   while (c != stop) {
     beam__chunk_t *next = c->next;
     h->bytes -= c->size;
-    beam__gc_release(c, c->size);
+    beam__chunk_free(c);
     c = next;
   }
   h->chunks = stop;

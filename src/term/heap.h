@@ -34,6 +34,7 @@
 typedef struct beam__chunk {
   struct beam__chunk *next; /* older chunk */
   size_t size;              /* bytes including this header */
+  size_t mapped;            /* 1 if from beam__map (see beam__chunk_new) */
 } beam__chunk_t;
 
 /* Shared immutable bytes of a large binary. */
@@ -92,9 +93,16 @@ void beam__msg_free(beam__msg_t *m);
 /* Move a block into 'h'; returns its term, valid as long as 'h' keeps it. */
 beam_term_t beam__heap_adopt(beam__heap_t *h, beam__msg_t *m);
 
-/* Heap chunk memory (heap.c), also the collector's to-space. */
-void *beam__gc_acquire(size_t bytes);
-void beam__gc_release(void *p, size_t bytes);
+/* Heap chunks (heap.c), also the collector's to-space: 'bytes' with the
+** header, 'size' set (next unset). Large ones (1 MiB and more) are whole
+** pages from the kernel, so that trim can give back the part a
+** collection did not fill; under ASan all come from malloc, whose freed
+** blocks it watches. NULL when out of memory. */
+beam__chunk_t *beam__chunk_new(size_t bytes);
+void beam__chunk_free(beam__chunk_t *c);
+/* Give back the pages of 'c' past 'used' (a mapped chunk only); returns
+** the bytes given back ('c->size' shrinks by as much). */
+size_t beam__chunk_trim(beam__chunk_t *c, const char *used);
 
 /* The collector (gc.c). Keep what is reachable from the 'n' terms at
 ** 'roots' (updated in place), everything else in the heap is freed:

@@ -76,8 +76,16 @@ static const uint64_t *terms(const uint64_t *p) {
 static size_t nterms(const uint64_t *p) {
   return (size_t) BEAM__HDR_SIZE(p[0]);
 }
+/* Bits set in a 16-bit map. Inline: without -mpopcnt (not every x86-64
+** has the instruction) __builtin_popcount is a call into libgcc. */
+static inline unsigned pop16(uint32_t x) {
+  x = x - ((x >> 1) & 0x5555);
+  x = (x & 0x3333) + ((x >> 2) & 0x3333);
+  x = (x + (x >> 4)) & 0x0f0f;
+  return (x + (x >> 8)) & 0x1f;
+}
 static unsigned rank_below(uint32_t map, uint32_t bit) {
-  return (unsigned) __builtin_popcount(map & (bit - 1));
+  return pop16(map & (bit - 1));
 }
 
 /* ---- Hashes, one generation at a time ---- */
@@ -151,46 +159,52 @@ static edit_t no_edit(const uint64_t *p) {
 static beam_term_t edited(const uint64_t *p, const edit_t *e) {
   unsigned k = kind(p);
   const uint64_t *t = terms(p);
-  size_t np = (size_t) __builtin_popcount(datamap(p)),
-         nk = (size_t) __builtin_popcount(nodemap(p));
+  size_t np, nk;
   if (k == BEAM__SUB_HCOLL)
     np = nterms(p) / 2, nk = 0;
-  uint64_t pairs[2 * (BEAM__MAP_FLAT_MAX + 1)], kids[16];
-  uint64_t *big = NULL, *pp = pairs;
-  if (np + 1 > BEAM__MAP_FLAT_MAX + 1) { /* a large collision node */
-    big = beam__malloc((np + 1) * 16);
-    if (big == NULL)
-      return beam_error_term(BEAM_ENOMEM);
-    pp = big;
-  }
-  size_t w = 0;
-  for (size_t i = 0; i <= np; i++) {
+  else
+    np = pop16(datamap(p)), nk = pop16(nodemap(p));
+  size_t wp = np + (e->add_pair_at >= 0) - (e->drop_pair >= 0);
+  size_t wk = nk + (e->add_kid_at >= 0) - (e->drop_kid >= 0);
+  size_t raw = k == BEAM__SUB_HMAP ? 2 : k == BEAM__SUB_HNODE ? 1 : 0;
+  size_t n = 2 * wp + wk;
+  uint64_t *q = alloc_words(1 + raw + n);
+  if (q == NULL)
+    return beam_error_term(BEAM_ENOMEM);
+  q[0] = BEAM__HDR(k, n);
+  if (raw >= 1)
+    q[1] = (uint64_t) (e->dm | e->nm << 16);
+  if (raw == 2)
+    q[2] = e->count;
+  uint64_t *out = q + 1 + raw;
+  /* pairs: copy runs around the one dropped or added */
+  size_t i = 0;
+  for (; i < np; i++) {
     if ((int) i == e->add_pair_at) {
-      pp[2 * w] = e->add_k;
-      pp[2 * w + 1] = e->add_v;
-      w++;
+      *out++ = e->add_k;
+      *out++ = e->add_v;
     }
-    if (i == np)
-      break;
     if ((int) i == e->drop_pair)
       continue;
-    pp[2 * w] = t[2 * i];
-    pp[2 * w + 1] = (int) i == e->set_val ? e->add_v : t[2 * i + 1];
-    w++;
+    *out++ = t[2 * i];
+    *out++ = (int) i == e->set_val ? e->add_v : t[2 * i + 1];
   }
-  size_t wk = 0;
-  for (size_t i = 0; i <= nk; i++) {
+  if ((int) np == e->add_pair_at) {
+    *out++ = e->add_k;
+    *out++ = e->add_v;
+  }
+  const uint64_t *kids = t + 2 * np;
+  for (i = 0; i < nk; i++) {
     if ((int) i == e->add_kid_at)
-      kids[wk++] = e->add_kid;
-    if (i == nk)
-      break;
+      *out++ = e->add_kid;
     if ((int) i == e->drop_kid)
       continue;
-    kids[wk++] = (int) i == e->set_kid ? e->add_kid : t[2 * np + i];
+    *out++ = (int) i == e->set_kid ? e->add_kid : kids[i];
   }
-  beam_term_t r = node(k, e->dm, e->nm, e->count, pp, w, kids, wk);
-  beam__free(big);
-  return r;
+  if ((int) nk == e->add_kid_at)
+    *out++ = e->add_kid;
+  beam_assert(out == q + 1 + raw + n);
+  return beam__mk((uint64_t) (uintptr_t) q);
 }
 
 /* ---- Lookup ---- */
@@ -218,7 +232,7 @@ int beam__trie_get(beam_term_t m, beam_term_t key, beam_term_t *value) {
     }
     if (!(nodemap(p) & bit))
       return 0;
-    unsigned np = (unsigned) __builtin_popcount(datamap(p));
+    unsigned np = (unsigned) pop16(datamap(p));
     p = beam__box_ptr(beam__mk(t[2 * np + rank_below(nodemap(p), bit)]));
   }
 }
@@ -284,7 +298,7 @@ static beam_term_t insert(const uint64_t *p, unsigned level, khash_t *kh,
     return insert_coll(p, kh, v, grew);
   const uint64_t *t = terms(p);
   uint32_t dm = datamap(p), nm = nodemap(p), bit = 1u << nibble(kh, level);
-  unsigned np = (unsigned) __builtin_popcount(dm);
+  unsigned np = (unsigned) pop16(dm);
   edit_t e = no_edit(p);
   if (dm & bit) {
     unsigned i = rank_below(dm, bit);
@@ -334,18 +348,118 @@ beam_term_t beam__trie_put(beam_term_t m, beam_term_t key, beam_term_t v) {
   return insert(beam__box_ptr(m), 0, &kh, v.raw, &grew);
 }
 
-/* An empty root, to build a trie from pairs. */
-static beam_term_t empty_root(void) {
-  return node(BEAM__SUB_HMAP, 0, 0, 0, NULL, 0, NULL, 0);
+/* ---- Building a trie from many pairs at once ----
+** ETF decode and the 33rd key hand over all pairs together: sorting them
+** by hash path and building each node once makes no garbage, where one
+** put per pair would copy a path per pair. */
+
+typedef struct item {
+  uint64_t k, v;
+  size_t order;    /* input position: later duplicates win */
+  uint32_t h[2];   /* hashes, generation 1 on demand */
+  bool have1;
+} item_t;
+
+/* A hash's nibbles in path order: level 0's is the most significant. */
+static uint32_t path(uint32_t h) {
+  uint32_t r = 0;
+  for (int i = 0; i < 8; i++, h >>= 4)
+    r = r << 4 | (h & 15);
+  return r;
+}
+
+static uint32_t gen1(item_t *it) {
+  if (!it->have1) {
+    it->h[1] = path(beam__map_hash(beam__mk(it->k), 1));
+    it->have1 = true;
+  }
+  return it->h[1];
+}
+
+/* Path order, then key order (collisions), then input order. */
+static int by_path(const void *a, const void *b) {
+  item_t *x = (item_t *) (uintptr_t) a, *y = (item_t *) (uintptr_t) b;
+  if (x->h[0] != y->h[0])
+    return x->h[0] < y->h[0] ? -1 : 1;
+  if (gen1(x) != gen1(y))
+    return x->h[1] < y->h[1] ? -1 : 1;
+  int c = beam__cmp_exact(beam__mk(x->k), beam__mk(y->k));
+  if (c != 0)
+    return c;
+  return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static unsigned item_nibble(item_t *it, unsigned level) {
+  uint32_t p = level < 8 ? it->h[0] : gen1(it);
+  return (p >> (28 - 4 * (level % 8))) & 15;
+}
+
+/* The node at 'level' for items[0..n) (sorted, distinct keys, n >= 2). */
+static beam_term_t build(item_t *items, size_t n, unsigned level,
+                         unsigned kind_) {
+  if (level == BEAM__TRIE_MAX_LEVEL) {
+    uint64_t *pairs = beam__malloc(n * 16);
+    if (pairs == NULL)
+      return beam_error_term(BEAM_ENOMEM);
+    for (size_t i = 0; i < n; i++)
+      pairs[2 * i] = items[i].k, pairs[2 * i + 1] = items[i].v;
+    beam_term_t r = node(BEAM__SUB_HCOLL, 0, 0, 0, pairs, n, NULL, 0);
+    beam__free(pairs);
+    return r;
+  }
+  uint64_t pairs[32], kids[16];
+  uint32_t dm = 0, nm = 0;
+  size_t np = 0, nk = 0;
+  for (size_t i = 0; i < n;) {
+    unsigned slot = item_nibble(&items[i], level);
+    size_t j = i + 1;
+    while (j < n && item_nibble(&items[j], level) == slot)
+      j++;
+    if (j - i == 1) {
+      dm |= 1u << slot;
+      pairs[2 * np] = items[i].k;
+      pairs[2 * np + 1] = items[i].v;
+      np++;
+    } else {
+      beam_term_t kid = build(items + i, j - i, level + 1, BEAM__SUB_HNODE);
+      if (beam_is_error(kid))
+        return kid;
+      nm |= 1u << slot;
+      kids[nk++] = kid.raw;
+    }
+    i = j;
+  }
+  return node(kind_, dm, nm, n, pairs, np, kids, nk);
 }
 
 beam_term_t beam__trie_from_pairs(const uint64_t *keys, const uint64_t *vals,
                                   size_t n, size_t *distinct) {
-  beam_term_t m = empty_root();
-  for (size_t i = 0; i < n && !beam_is_error(m); i++)
-    m = beam__trie_put(m, beam__mk(keys[i]), beam__mk(vals[i]));
+  item_t *items = beam__malloc((n ? n : 1) * sizeof *items);
+  if (items == NULL)
+    return beam_error_term(BEAM_ENOMEM);
+  for (size_t i = 0; i < n; i++)
+    items[i] = (item_t){keys[i], vals[i], i, {path(beam__map_hash(
+                                                  beam__mk(keys[i]), 0)), 0},
+                        false};
+  qsort(items, n, sizeof *items, by_path);
+  size_t w = 0; /* equal keys are neighbours: keep the last given */
+  for (size_t i = 0; i < n; i++) {
+    if (w > 0 && beam__cmp_exact(beam__mk(items[w - 1].k),
+                                 beam__mk(items[i].k)) == 0)
+      w--;
+    items[w++] = items[i];
+  }
+  beam_term_t m;
+  if (w >= 2) {
+    m = build(items, w, 0, BEAM__SUB_HMAP);
+  } else { /* a root of at most one pair */
+    uint32_t dm = w ? 1u << item_nibble(&items[0], 0) : 0;
+    uint64_t pair[2] = {w ? items[0].k : 0, w ? items[0].v : 0};
+    m = node(BEAM__SUB_HMAP, dm, 0, w, pair, w, NULL, 0);
+  }
+  beam__free(items);
   if (!beam_is_error(m) && distinct)
-    *distinct = beam__trie_size(m);
+    *distinct = w;
   return m;
 }
 
@@ -378,8 +492,8 @@ static int delete(const uint64_t *p, unsigned level, khash_t *kh,
     return DEL_NONE;
   }
   uint32_t dm = datamap(p), nm = nodemap(p), bit = 1u << nibble(kh, level);
-  unsigned np = (unsigned) __builtin_popcount(dm),
-           nk = (unsigned) __builtin_popcount(nm);
+  unsigned np = (unsigned) pop16(dm),
+           nk = (unsigned) pop16(nm);
   if (dm & bit) {
     unsigned i = rank_below(dm, bit);
     if (!same_key(t[2 * i], kh->key))
@@ -467,7 +581,7 @@ bool beam__trie_next(beam__trie_iter_t *it, beam_term_t *k, beam_term_t *v) {
         return true;
       }
       if (nm & bit) {
-        unsigned np = (unsigned) __builtin_popcount(dm);
+        unsigned np = (unsigned) pop16(dm);
         push(it, beam__box_ptr(beam__mk(t[2 * np + rank_below(nm, bit)])));
         break;
       }

@@ -11,6 +11,8 @@
 ** load and a predictable branch.
 */
 #include "../internal.h"
+
+#include <sys/mman.h>
 #include "debug.h"
 
 /* Relaxed: the switch is set by a test before the work it is meant to
@@ -56,4 +58,17 @@ void *beam__realloc(void *p, size_t size) {
 
 void beam__free(void *p) {
   free(p);
+}
+
+void *beam__map(size_t size) {
+  if (BEAM_UNLIKELY(should_fail()))
+    return NULL;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+void beam__unmap(void *p, size_t size) {
+  if (p != NULL && size > 0)
+    munmap(p, size);
 }
