@@ -156,7 +156,11 @@ static _Noreturn void die_of(beam__proc_t *p, beam__msg_t *m,
 
 static beam__msg_t *handle_exit(beam__proc_t *p, beam__msg_t *m) {
   beam_term_t reason = beam_tuple_get(m->term, 2);
-  if (m->aux & BEAM__SIG_AUX_DOOM)
+  /* A kill is never uncounted: the process dies of it, and until its pid
+  ** is gone from the table 'doomed' is what tells is_alive (P7). Counting
+  ** it down first left a window in which a sender saw it alive. */
+  if ((m->aux & BEAM__SIG_AUX_DOOM) &&
+      !(m->kind != BEAM__SIG_EXIT_LINKED && reason.raw == beam__am_kill.raw))
     atomic_fetch_sub_explicit(&p->doomed, 1, memory_order_seq_cst);
   if (m->aux & BEAM__SIG_AUX_MAYBE)
     atomic_fetch_sub_explicit(&p->doubtful, 1, memory_order_seq_cst);

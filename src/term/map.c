@@ -130,8 +130,10 @@ static beam_term_t node(unsigned k, uint32_t dm, uint32_t nm, size_t count,
   if (raw == 2)
     q[2] = count;
   uint64_t *t = q + 1 + raw;
-  memcpy(t, pairs, np * 16);
-  memcpy(t + 2 * np, kids, nk * 8);
+  if (np > 0)
+    memcpy(t, pairs, np * 16);
+  if (nk > 0)
+    memcpy(t + 2 * np, kids, nk * 8);
   return beam__mk((uint64_t) (uintptr_t) q);
 }
 
