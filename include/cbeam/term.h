@@ -326,7 +326,7 @@ BEAM_API size_t beam_arena_bytes(void);
 ** and 'msg' reach and rewrites both to the copies. Every other term of the
 ** heap is gone afterwards, so name every term you will use again (terms
 ** in malloc'd structs too); using one you did not name is a use after
-** free, which ASan reports and BEAM_RUN_GC_CHECK turns into a clear fault.
+** free, which the ASan build reports at the first touch.
 ** Generational: a minor collection copies only what was built or received
 ** since the last one, so a large state that a loop keeps is copied once;
 ** a major one (BEAM_GC_MAJOR, or by itself when the kept part has doubled)

@@ -13,8 +13,8 @@
 ** see, so the caller names them: beam_gc(&state, &msg) keeps what those
 ** reach and rewrites them to the copies. A term not named and used after
 ** the collection points into freed memory: ASan reports it as a
-** heap-use-after-free, and BEAM_RUN_GC_CHECK makes any build fault on it
-** with a message (gc_check below).
+** heap-use-after-free (heap.c keeps every chunk on malloc under ASan so
+** that it can). Plain builds do not check.
 **
 ** Generations, without a write barrier. Terms are immutable, and a
 ** container is only ever built from terms that already exist, so an object
