@@ -163,7 +163,7 @@ static int check_clauses(beam__proc_t *p, const char *first,
 #define SMALL_ARGS    8
 #define MAX_CLAUSES   16
 #define MAX_ARGS      48
-#define TOO_MANY      2 /* compile_clauses: does not fit these tables */
+#define TOO_MANY      (INT_MIN + 1) /* too big for the tables: not an index */
 
 typedef struct compiled {
   int n, max_clauses, max_args;
@@ -235,6 +235,21 @@ static int interpret(beam__proc_t *p, int64_t timeout_ms, const char *pattern,
   return rc;
 }
 
+/* Compile into 'cc' and receive: TOO_MANY if the clauses do not fit it
+** (nothing happened), else the receive's answer. */
+static int receive_compiled(beam__proc_t *p, int64_t timeout_ms,
+                            const char *pattern, beam__args_t *args,
+                            compiled_t *cc, bool last_try) {
+  bool from_mark = false;
+  int rc = compile_clauses(p, pattern, args, cc, &from_mark);
+  if (rc == 1)
+    return receive_loop(p, timeout_ms, match_compiled, cc, NULL, from_mark);
+  if (rc == TOO_MANY && !last_try)
+    return TOO_MANY;
+  return rc == 0 || rc == TOO_MANY ? interpret(p, timeout_ms, pattern, args)
+                                   : rc;
+}
+
 /* The large tables, in a frame only such a receive pays for. */
 static BEAM_NOINLINE int receive_large(beam__proc_t *p, int64_t timeout_ms,
                                        const char *pattern,
@@ -243,12 +258,7 @@ static BEAM_NOINLINE int receive_large(beam__proc_t *p, int64_t timeout_ms,
   beam__parg_t *pargs[MAX_CLAUSES];
   beam__parg_t argv[MAX_ARGS];
   compiled_t cc = {0, MAX_CLAUSES, MAX_ARGS, pat, pargs, argv};
-  bool from_mark = false;
-  int rc = compile_clauses(p, pattern, args, &cc, &from_mark);
-  if (rc == 1)
-    return receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
-  return rc == 0 || rc == TOO_MANY ? interpret(p, timeout_ms, pattern, args)
-                                   : rc;
+  return receive_compiled(p, timeout_ms, pattern, args, &cc, true);
 }
 
 /* beam_receive behind both conventions: 'args' just after 'pattern'. */
@@ -263,13 +273,8 @@ static int receive_clauses(int64_t timeout_ms, const char *pattern,
   beam__parg_t *pargs[SMALL_CLAUSES];
   beam__parg_t argv[SMALL_ARGS];
   compiled_t cc = {0, SMALL_CLAUSES, SMALL_ARGS, pat, pargs, argv};
-  bool from_mark = false;
-  int rc = compile_clauses(p, pattern, args, &cc, &from_mark);
-  if (rc == 1)
-    return receive_loop(p, timeout_ms, match_compiled, &cc, NULL, from_mark);
-  if (rc == TOO_MANY)
-    return receive_large(p, timeout_ms, pattern, args);
-  return rc == 0 ? interpret(p, timeout_ms, pattern, args) : rc;
+  int rc = receive_compiled(p, timeout_ms, pattern, args, &cc, false);
+  return rc == TOO_MANY ? receive_large(p, timeout_ms, pattern, args) : rc;
 }
 
 int(beam_receive)(int64_t timeout_ms, const char *pattern, ...) {

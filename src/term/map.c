@@ -115,21 +115,30 @@ static uint64_t *alloc_words(size_t n) {
   return beam__heap_alloc(beam__heap_current(), n);
 }
 
-/* A node of kind 'k' with 'pairs' (2 * np words) then 'kids' (nk). */
-static beam_term_t node(unsigned k, uint32_t dm, uint32_t nm, size_t count,
-                        const uint64_t *pairs, size_t np,
-                        const uint64_t *kids, size_t nk) {
+/* A node of kind 'k' with its header and raw words written and 'n' term
+** words to fill at the pointer returned (NULL when out of memory). */
+static uint64_t *node_alloc(unsigned k, uint32_t dm, uint32_t nm,
+                            size_t count, size_t n, uint64_t **box) {
   size_t raw = k == BEAM__SUB_HMAP ? 2 : k == BEAM__SUB_HNODE ? 1 : 0;
-  size_t n = 2 * np + nk;
   uint64_t *q = alloc_words(1 + raw + n);
   if (q == NULL)
-    return beam_error_term(BEAM_ENOMEM);
+    return NULL;
   q[0] = BEAM__HDR(k, n);
   if (raw >= 1)
     q[1] = (uint64_t) (dm | nm << 16);
   if (raw == 2)
     q[2] = count;
-  uint64_t *t = q + 1 + raw;
+  *box = q;
+  return q + 1 + raw;
+}
+
+/* A node of kind 'k' with 'pairs' (2 * np words) then 'kids' (nk). */
+static beam_term_t node(unsigned k, uint32_t dm, uint32_t nm, size_t count,
+                        const uint64_t *pairs, size_t np,
+                        const uint64_t *kids, size_t nk) {
+  uint64_t *q, *t = node_alloc(k, dm, nm, count, 2 * np + nk, &q);
+  if (t == NULL)
+    return beam_error_term(BEAM_ENOMEM);
   if (np > 0)
     memcpy(t, pairs, np * 16);
   if (nk > 0)
@@ -168,17 +177,11 @@ static beam_term_t edited(const uint64_t *p, const edit_t *e) {
     np = pop16(datamap(p)), nk = pop16(nodemap(p));
   size_t wp = np + (e->add_pair_at >= 0) - (e->drop_pair >= 0);
   size_t wk = nk + (e->add_kid_at >= 0) - (e->drop_kid >= 0);
-  size_t raw = k == BEAM__SUB_HMAP ? 2 : k == BEAM__SUB_HNODE ? 1 : 0;
   size_t n = 2 * wp + wk;
-  uint64_t *q = alloc_words(1 + raw + n);
-  if (q == NULL)
+  uint64_t *q, *out = node_alloc(k, e->dm, e->nm, e->count, n, &q);
+  if (out == NULL)
     return beam_error_term(BEAM_ENOMEM);
-  q[0] = BEAM__HDR(k, n);
-  if (raw >= 1)
-    q[1] = (uint64_t) (e->dm | e->nm << 16);
-  if (raw == 2)
-    q[2] = e->count;
-  uint64_t *out = q + 1 + raw;
+  uint64_t *start = out;
   /* pairs: copy runs around the one dropped or added */
   size_t i = 0;
   for (; i < np; i++) {
@@ -205,7 +208,7 @@ static beam_term_t edited(const uint64_t *p, const edit_t *e) {
   }
   if ((int) nk == e->add_kid_at)
     *out++ = e->add_kid;
-  beam_assert(out == q + 1 + raw + n);
+  beam_assert(out == start + n);
   return beam__mk((uint64_t) (uintptr_t) q);
 }
 
