@@ -144,7 +144,8 @@ static size_t object_words(const uint64_t *p) {
 }
 
 /* The copy of the term in word 'w' (copied now if it was not yet). */
-static inline uint64_t evacuate(gc_t *g, uint64_t w) {
+static inline __attribute__((always_inline)) uint64_t evacuate(gc_t *g,
+                                                              uint64_t w) {
   beam_term_t t = beam__mk(w);
   uint64_t tag = beam__tag(t);
   if (tag == BEAM__TAG_LIST) {
@@ -239,12 +240,15 @@ size_t beam__heap_young_bytes(const beam__heap_t *h) {
   return h->bytes - h->old_bytes;
 }
 
-/* A to-space chunk of 'words' or more, linked as the newest old chunk:
-** at least as large as the old generation already is, so that chunks grow
-** geometrically and later minor collections promote into its tail. */
-static beam__chunk_t *new_old_chunk(const beam__heap_t *h, size_t words) {
-  size_t bytes = HDR_WORDS * 8 + 2 * words * 8; /* room for a next minor */
-  bytes = BEAM_MAX(bytes, BEAM_MAX(h->old_used, (size_t) MIN_OLD_CHUNK));
+/* A to-space chunk of 'words' or more (the most a collection may keep),
+** linked as the newest old chunk. For a minor collection twice that, so
+** that the next ones promote into its tail; not more, since a mapped
+** chunk's first touches are what a minor collection would pay for. */
+static beam__chunk_t *new_old_chunk(const beam__heap_t *h, size_t words,
+                                    bool major) {
+  (void) h;
+  size_t bytes = HDR_WORDS * 8 + (major ? 1 : 2) * words * 8;
+  bytes = BEAM_MAX(bytes, (size_t) MIN_OLD_CHUNK);
   return beam__chunk_new(bytes);
 }
 
@@ -281,7 +285,7 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
   ** which becomes the whole old generation. */
   beam__chunk_t *fresh = NULL;
   if (major || (size_t) (h->old_end - h->old_top) < words * 8) {
-    if ((fresh = new_old_chunk(h, words)) == NULL) {
+    if ((fresh = new_old_chunk(h, words, major)) == NULL) {
       beam__free(g.r);
       return BEAM_ENOMEM;
     }

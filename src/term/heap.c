@@ -36,6 +36,7 @@
 #include "heap.h"
 
 #include <pthread.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define FIRST_CHUNK 512u             /* bytes, including the header */
@@ -74,6 +75,7 @@ static void free_adopted(beam__heap_t *h, beam__msg_t *stop) {
 }
 
 #define MAP_MIN ((size_t) 1 << 20)
+#define HUGE_MIN ((size_t) 8 << 20)
 
 static size_t page_size(void) {
   static size_t page;
@@ -90,6 +92,11 @@ beam__chunk_t *beam__chunk_new(size_t bytes) {
     bytes = (bytes + page_size() - 1) / page_size() * page_size();
     c = beam__map(bytes);
     mapped = 1;
+    /* A large heap fills its pages in order: huge pages make that 2 MiB
+    ** a fault instead of 4 KiB (a 100 MiB collection faulted 25,600
+    ** times, a fifth of its time). Only where THP is opt-in or on. */
+    if (c != NULL && bytes >= HUGE_MIN)
+      madvise(c, bytes, MADV_HUGEPAGE);
   } else
 #endif
     c = beam__malloc(bytes);
