@@ -46,8 +46,9 @@
 **
 ** is_alive right after exit_signal(P, R) must tell how R ended P (P7). A
 ** kill ends it whatever it does: the sender counts it in the target's
-** 'doomed' before pushing, the target uncounts it when it handles it, and
-** is_alive answers 0 while the count is up. Another abnormal reason ends it
+** 'doomed' before pushing, nobody counts it down (the target dies of it;
+** a reused descriptor starts at 0), and is_alive answers 0 once the count
+** is up. Another abnormal reason ends it
 ** unless it traps exits *when it handles the signal*, which only the
 ** target knows: those are counted in 'doubtful', and while that count is
 ** up is_alive asks the target (a probe signal, answered after every signal
@@ -156,12 +157,10 @@ static _Noreturn void die_of(beam__proc_t *p, beam__msg_t *m,
 
 static beam__msg_t *handle_exit(beam__proc_t *p, beam__msg_t *m) {
   beam_term_t reason = beam_tuple_get(m->term, 2);
-  /* A kill is never uncounted: the process dies of it, and until its pid
-  ** is gone from the table 'doomed' is what tells is_alive (P7). Counting
-  ** it down first left a window in which a sender saw it alive. */
-  if ((m->aux & BEAM__SIG_AUX_DOOM) &&
-      !(m->kind != BEAM__SIG_EXIT_LINKED && reason.raw == beam__am_kill.raw))
-    atomic_fetch_sub_explicit(&p->doomed, 1, memory_order_seq_cst);
+  /* A DOOM signal (a kill: beam_exit_signal) is never counted down: the
+  ** process dies of it, and until its pid leaves the table 'doomed' is
+  ** what tells is_alive (P7). Counting it down first left a window in
+  ** which a sender saw the victim alive. */
   if (m->aux & BEAM__SIG_AUX_MAYBE)
     atomic_fetch_sub_explicit(&p->doubtful, 1, memory_order_seq_cst);
   if (m->kind == BEAM__SIG_EXIT_LINKED) {

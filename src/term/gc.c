@@ -61,7 +61,6 @@
 
 #include <stdarg.h>
 
-#define HDR_WORDS ((sizeof(beam__chunk_t) + 7) / 8)
 #define MIN_OLD_CHUNK (64u * 1024u)
 #define FORWARD_CELL BEAM__HDR(BEAM__SUB_FORWARD, 0)
 
@@ -102,7 +101,7 @@ static inline bool in_from_space(const gc_t *g, uintptr_t a) {
 
 static size_t chunk_words(const beam__heap_t *h, const beam__chunk_t *c,
                           bool young) {
-  const char *start = (const char *) c + HDR_WORDS * 8;
+  const char *start = (const char *) c + BEAM__CHUNK_HDR;
   const char *end = (const char *) c + c->size;
   if (young && c == h->chunks)
     end = h->top;
@@ -113,7 +112,7 @@ static size_t chunk_words(const beam__heap_t *h, const beam__chunk_t *c,
 
 static void add_chunks(gc_t *g, beam__chunk_t *c, bool young, size_t *words) {
   for (; c != NULL; c = c->next) {
-    uintptr_t lo = (uintptr_t) c + HDR_WORDS * 8;
+    uintptr_t lo = (uintptr_t) beam__chunk_start(c);
     g->r[g->nr++] = (range_t){lo, (uintptr_t) c + c->size};
     *words += chunk_words(g->h, c, young);
   }
@@ -244,10 +243,8 @@ size_t beam__heap_young_bytes(const beam__heap_t *h) {
 ** linked as the newest old chunk. For a minor collection twice that, so
 ** that the next ones promote into its tail; not more, since a mapped
 ** chunk's first touches are what a minor collection would pay for. */
-static beam__chunk_t *new_old_chunk(const beam__heap_t *h, size_t words,
-                                    bool major) {
-  (void) h;
-  size_t bytes = HDR_WORDS * 8 + (major ? 1 : 2) * words * 8;
+static beam__chunk_t *new_old_chunk(size_t words, bool major) {
+  size_t bytes = BEAM__CHUNK_HDR + (major ? 1 : 2) * words * 8;
   bytes = BEAM_MAX(bytes, (size_t) MIN_OLD_CHUNK);
   return beam__chunk_new(bytes);
 }
@@ -285,11 +282,11 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
   ** which becomes the whole old generation. */
   beam__chunk_t *fresh = NULL;
   if (major || (size_t) (h->old_end - h->old_top) < words * 8) {
-    if ((fresh = new_old_chunk(h, words, major)) == NULL) {
+    if ((fresh = new_old_chunk(words, major)) == NULL) {
       beam__free(g.r);
       return BEAM_ENOMEM;
     }
-    g.hp = (uint64_t *) (void *) ((char *) fresh + HDR_WORDS * 8);
+    g.hp = (uint64_t *) (void *) beam__chunk_start(fresh);
     g.end = (uint64_t *) (void *) ((char *) fresh + fresh->size);
   } else {
     g.hp = (uint64_t *) (void *) h->old_top;

@@ -41,7 +41,6 @@
 
 #define FIRST_CHUNK 512u             /* bytes, including the header */
 #define MAX_CHUNK   (64u * 1024u)    /* bytes, for geometric growth */
-#define HDR_WORDS   ((sizeof(beam__chunk_t) + 7) / 8)
 
 BEAM_STATIC_ASSERT(sizeof(beam_mark_t) == 4 * sizeof(void *),
                    "beam_mark_t holds chunk, top, offheap, adopted");
@@ -50,9 +49,6 @@ void beam__heap_init(beam__heap_t *h) {
   memset(h, 0, sizeof *h);
 }
 
-static char *chunk_start(beam__chunk_t *c) {
-  return (char *) c + HDR_WORDS * 8;
-}
 
 static void drop_offheap(uint64_t *box, uint64_t *stop) {
   while (box != NULL && box != stop) {
@@ -149,7 +145,7 @@ static uint64_t *alloc_chunk(beam__heap_t *h, size_t bytes) {
   size_t size = FIRST_CHUNK;
   if (h->chunks != NULL)
     size = BEAM_MIN(h->chunks->size * 2, (size_t) MAX_CHUNK);
-  size_t need = HDR_WORDS * 8 + bytes;
+  size_t need = BEAM__CHUNK_HDR + bytes;
   if (need < bytes)
     return NULL; /* overflow */
   if (need > size)
@@ -161,7 +157,7 @@ static uint64_t *alloc_chunk(beam__heap_t *h, size_t bytes) {
   size = c->size; /* rounded up to pages when mapped */
   h->chunks = c;
   h->bytes += size;
-  char *p = chunk_start(c);
+  char *p = beam__chunk_start(c);
   h->top = p + bytes;
   h->end = (char *) c + size;
   return (uint64_t *) (void *) p;
@@ -237,7 +233,7 @@ void beam_arena_release(beam_mark_t mark) {
     c = c->next;
   if (c != stop)
     return;
-  if (stop != NULL && ((char *) mark.top < chunk_start(stop) ||
+  if (stop != NULL && ((char *) mark.top < beam__chunk_start(stop) ||
                        (char *) mark.top > (char *) stop + stop->size))
     return;
   beam__msg_t *m = h->adopted;

@@ -37,6 +37,12 @@ typedef struct beam__chunk {
   size_t mapped;            /* 1 if from beam__map (see beam__chunk_new) */
 } beam__chunk_t;
 
+/* Bytes of a chunk before its first word of terms (8-aligned). */
+#define BEAM__CHUNK_HDR ((sizeof(beam__chunk_t) + 7) / 8 * 8)
+static inline char *beam__chunk_start(beam__chunk_t *c) {
+  return (char *) c + BEAM__CHUNK_HDR;
+}
+
 /* Shared immutable bytes of a large binary. */
 typedef struct beam__bin {
   _Atomic size_t refc;

@@ -401,7 +401,7 @@ static unsigned item_nibble(item_t *it, unsigned level) {
 
 /* The node at 'level' for items[0..n) (sorted, distinct keys, n >= 2). */
 static beam_term_t build(item_t *items, size_t n, unsigned level,
-                         unsigned kind_) {
+                         unsigned node_kind) {
   if (level == BEAM__TRIE_MAX_LEVEL) {
     uint64_t *pairs = beam__malloc(n * 16);
     if (pairs == NULL)
@@ -434,7 +434,7 @@ static beam_term_t build(item_t *items, size_t n, unsigned level,
     }
     i = j;
   }
-  return node(kind_, dm, nm, n, pairs, np, kids, nk);
+  return node(node_kind, dm, nm, n, pairs, np, kids, nk);
 }
 
 beam_term_t beam__trie_from_pairs(const uint64_t *keys, const uint64_t *vals,
@@ -470,11 +470,11 @@ beam_term_t beam__trie_from_pairs(const uint64_t *keys, const uint64_t *vals,
 
 /* ---- Removal ---- */
 
-enum { DEL_NONE, DEL_NODE, DEL_PAIR, DEL_EMPTY };
+enum { DEL_NONE, DEL_NODE, DEL_PAIR };
 
 /* The node at 'level' without 'key': DEL_NONE (not there), DEL_NODE
 ** ('*out' the new node), DEL_PAIR (it shrank to one pair, '*k' '*v', which
-** the parent takes in), DEL_EMPTY (the root lost its last key), or an
+** the parent takes in; never the root, which holds over 32 keys), or an
 ** error code. */
 static int delete(const uint64_t *p, unsigned level, khash_t *kh,
                   beam_term_t *out, uint64_t *k, uint64_t *v) {
@@ -508,8 +508,6 @@ static int delete(const uint64_t *p, unsigned level, khash_t *kh,
       *v = t[2 * (1 - i) + 1];
       return DEL_PAIR;
     }
-    if (root && np == 1 && nk == 0)
-      return DEL_EMPTY;
     e.dm = dm & ~bit;
     e.drop_pair = (int) i;
     e.count -= 1;

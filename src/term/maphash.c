@@ -140,9 +140,9 @@ typedef struct hasher {
 } hasher_t;
 
 /* A list from cell 'l' on: runs of byte heads pack four to a step. Sets
-** '*next' to the term to hash after it (its tail, or a head that is not a
-** byte, whose rest is then pushed); returns false when nothing is left. */
-static bool hash_list(hasher_t *x, beam_term_t l, beam_term_t *next) {
+** '*next' to the term to hash after the run: the list's tail, or a head
+** that is not a byte (the rest of the list is then pushed). */
+static void hash_list(hasher_t *x, beam_term_t l, beam_term_t *next) {
   for (;;) {
     uint32_t sh = 0, c = 0;
     while (beam__tag(l) == BEAM__TAG_LIST) {
@@ -163,14 +163,14 @@ static bool hash_list(hasher_t *x, beam_term_t l, beam_term_t *next) {
       x->h = step2(x->h, sh, c, HC(22));
     if (beam__tag(l) != BEAM__TAG_LIST) {
       *next = l; /* the tail, with no mark */
-      return true;
+      return;
     }
     const uint64_t *cell = beam__list_ptr(l);
     x->h = mark(x->h, HC(17));
     work_t *w = workstack_push_nofail(&x->s);
     *w = (work_t){W_LIST_AFTER, 0, cell, 0, 0};
     *next = beam__mk(cell[0]);
-    return true;
+    return;
   }
 }
 
@@ -315,9 +315,8 @@ static bool next_term(hasher_t *x, beam_term_t *t) {
       beam_term_t tail = beam__mk(w->p[1]);
       x->s.sp--;
       if (beam__tag(tail) == BEAM__TAG_LIST) {
-        if (hash_list(x, tail, t))
-          return true;
-        continue;
+        hash_list(x, tail, t);
+        return true;
       }
       x->h = mark(x->h, HC(18));
       *t = tail;
@@ -339,10 +338,11 @@ uint32_t beam__map_hash(beam_term_t key, unsigned generation) {
   iterstack_init(&x.its);
   beam_term_t t = key;
   for (;;) {
-    if (beam__tag(t) == BEAM__TAG_LIST && hash_list(&x, t, &t))
-      continue; /* 't' is now the term after the run */
-    if (beam__tag(t) != BEAM__TAG_LIST)
-      hash_one(&x, t);
+    if (beam__tag(t) == BEAM__TAG_LIST) {
+      hash_list(&x, t, &t); /* 't' is now the term after the run */
+      continue;
+    }
+    hash_one(&x, t);
     if (!next_term(&x, &t))
       break;
   }
