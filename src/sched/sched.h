@@ -25,9 +25,10 @@ typedef struct beam__runq {
   alignas(BEAM_CACHELINE) _Atomic uint32_t head;
   alignas(BEAM_CACHELINE) _Atomic uint32_t tail;
   _Atomic(beam__proc_t *) runnext;
-  bool took_next; /* owner only: the last get took runnext, whose process
-                     inherits the rest of the slice (sched.c, run) */
   _Atomic(beam__proc_t *) ring[BEAM__RUNQ_SIZE];
+  /* Owner only, apart from what thieves read: the last get took runnext,
+  ** whose process inherits the rest of the slice (sched.c, run). */
+  alignas(BEAM_CACHELINE) bool took_next;
 } beam__runq_t;
 
 typedef struct beam__sendafter beam__sendafter_t;

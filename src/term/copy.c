@@ -19,8 +19,9 @@
 ** explicit stack, so any nesting costs a few heap words a level and no C
 ** stack. The copy is made object by object, each first copied word for
 ** word and then its element slots fixed up in place, so the pending work
-** is just (slot, count) spans inside the new block. A list with immediate
-** heads (a string, a list of integers) is copied without touching the
+** is just (slot, count) spans inside the new block, each starting at its
+** first non-immediate word. A list with immediate heads (a string, a list
+** of integers) and a tuple of immediates are copied without touching the
 ** stack at all.
 **
 ** Threading: the block belongs to the caller until it is handed to a
@@ -54,6 +55,18 @@ next_word(spans_t *s) {
       return w;
   }
   return NULL;
+}
+
+/* Skip the immediate words at the front of the 'n' words from '*p': an
+** object whose elements are all immediate (a small tuple of integers and
+** atoms, most messages) then pushes no span at all. Returns what is left. */
+static inline __attribute__((always_inline)) size_t
+skip_immediates(uint64_t **p, size_t n) {
+  while (n > 0 && beam__is_immediate(beam__mk(**p))) {
+    ++*p;
+    --n;
+  }
+  return n;
 }
 
 /* Words a flattened copy of non-immediate 't' needs; SIZE_MAX when out of
@@ -91,13 +104,14 @@ static size_t words_of(beam_term_t t) {
       uint64_t *p = beam__box_ptr(beam__mk(word));
       size_t first, elems;
       w += beam__box_layout(p, &first, &elems);
-      if (elems > 0) {
+      p += first;
+      if ((elems = skip_immediates(&p, elems)) > 0) {
         span_t *f = spans_push(&s);
         if (f == NULL) {
           w = SIZE_MAX;
           break;
         }
-        *f = (span_t){p + first, elems};
+        *f = (span_t){p, elems};
       }
     }
     if ((next = next_word(&s)) == NULL)
@@ -160,13 +174,16 @@ static uint64_t copy(beam_term_t t, uint64_t **hpp, beam__msg_t *m,
         beam__bin_ref((beam__bin_t *) (uintptr_t) p[1]);
         q[3] = (uint64_t) (uintptr_t) m->offheap;
         m->offheap = q;
-      } else if (elems > 0) {
-        span_t *f = spans_push(&s);
-        if (f == NULL) {
-          *err = BEAM_ENOMEM;
-          break;
+      } else {
+        uint64_t *e = q + first;
+        if ((elems = skip_immediates(&e, elems)) > 0) {
+          span_t *f = spans_push(&s);
+          if (f == NULL) {
+            *err = BEAM_ENOMEM;
+            break;
+          }
+          *f = (span_t){e, elems};
         }
-        *f = (span_t){q + first, elems};
       }
     }
     if ((slot = next_word(&s)) == NULL)

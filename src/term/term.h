@@ -232,11 +232,12 @@ static inline int beam__term_bad(beam_term_t t) {
   /* boxed (not 0), list, small, pid: the common case, one test */
   if (BEAM_LIKELY(((0x17u >> tag) & 1) && t.raw != 0))
     return 0;
+  if (BEAM_LIKELY(tag == BEAM__TAG_ATOM && (t.raw >> 3) < BEAM__AMI_COUNT))
+    return 0; /* the runtime's own atoms: no load */
   switch (tag) {
   case BEAM__TAG_ATOM:
-    return (t.raw >> 3) < BEAM__AMI_COUNT ||
-                   (t.raw >> 3) < atomic_load_explicit(&beam__atom_count,
-                                                       memory_order_relaxed)
+    return (t.raw >> 3) < atomic_load_explicit(&beam__atom_count,
+                                               memory_order_relaxed)
                ? 0
                : BEAM_EBADTERM;
   case BEAM__TAG_SPEC:

@@ -55,7 +55,8 @@ void beam__walk_free(void *f, void *local);
     s->cap = (local_frames);                                                   \
   }                                                                            \
   static inline void name##_fini(name##_t *s) {                                \
-    beam__walk_free(s->f, s->local);                                           \
+    if (BEAM_UNLIKELY(s->f != s->local))                                       \
+      beam__walk_free(s->f, s->local);                                         \
   }                                                                            \
   static inline frame_type *name##_push_(name##_t *s, bool nofail) {           \
     if (BEAM_UNLIKELY(s->sp == s->cap)) {                                      \
