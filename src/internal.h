@@ -77,6 +77,14 @@ void beam__write_stderr(const char *s, size_t n);
 #endif
 #endif
 
+/* Code that reads or writes another context's stack frames (whose ASan
+** redzones are poisoned) as plain words. */
+#ifdef BEAM_ASAN
+#define BEAM_NO_SANITIZE_ADDRESS __attribute__((no_sanitize_address))
+#else
+#define BEAM_NO_SANITIZE_ADDRESS
+#endif
+
 /* A full (StoreLoad) barrier. gcc's TSan cannot model fences, so its
 ** builds use a seq_cst read-modify-write of a dummy word instead, which
 ** TSan understands and which orders the same way. */

@@ -21,11 +21,13 @@
 
 typedef _Atomic(beam__msg_t *) beam__link_t;
 
+/* No padding of its own: the descriptor puts 'head' on the line that
+** senders touch anyway (proc.h). */
 typedef struct beam__mailbox {
-  /* Written by every sender: its own cache line. */
-  alignas(BEAM_CACHELINE) _Atomic(beam__msg_t *) head;
+  /* Written by every sender. */
+  _Atomic(beam__msg_t *) head;
   /* Owner only. */
-  alignas(BEAM_CACHELINE) beam__msg_t *tail;
+  beam__msg_t *tail;
   beam__msg_t stub;
   beam__link_t first;  /* inner queue, oldest first */
   beam__link_t *lastp; /* link field of the inner queue's last message */

@@ -74,6 +74,7 @@ void beam__proc_cleanup(beam__proc_t *p) {
     p->exit_reason = NULL;
   }
   beam__heap_fini(&p->heap);
+  beam__idle_discard(p);
   if (p->arg) {
     beam__msg_free(p->arg);
     p->arg = NULL;

@@ -13,6 +13,8 @@
 **   SLEEPING  blocked in sleep: only its timer may wake it.
 **   RUNNABLE  on exactly one run queue.
 **   EXITING   finished; its pid no longer resolves.
+**   FREEZING  was WAITING/SLEEPING; a scheduler is saving its stack
+**             (idle.c) and then publishes the wait again.
 ** WAITING/SLEEPING -> RUNNABLE is a CAS, so of the sender and the timer that
 ** race to wake a process exactly one enqueues it.
 **
@@ -38,6 +40,8 @@ enum beam__pstate {
   BEAM__P_SLEEPING,
   BEAM__P_EXITING,
   BEAM__P_DIRTY, /* in beam_dirty_*: a pool thread readies it (dirty.c) */
+  BEAM__P_FREEZING, /* a scheduler saves its stack; then WAITING/SLEEPING
+                       again (idle.c) */
 };
 
 /* Why a process switched back to its scheduler. */
@@ -66,11 +70,20 @@ enum beam__pflags {
 };
 
 typedef struct beam__proc {
-  /* ---- Shared with other threads ---- */
-  beam__mailbox_t mbox;   /* senders push (its own cache lines) */
-  _Atomic uint32_t state; /* enum beam__pstate */
-  uint32_t flags;         /* BEAM_SPAWN_* (immutable after spawn) */
-  beam_pid_t pid;         /* immutable */
+  /* ---- The line senders touch: state, pid, signal flags, queue head.
+  ** (The descriptor is cache-line aligned, stack.c.) ---- */
+  _Atomic uint32_t state;    /* enum beam__pstate */
+  uint32_t flags;            /* BEAM_SPAWN_* (immutable after spawn) */
+  beam_pid_t pid;            /* immutable */
+  _Atomic uint32_t doomed;   /* exit signals in flight that will end it */
+  _Atomic uint32_t doubtful; /* ... that end it unless it traps exits */
+  _Atomic bool sig_pending;  /* a signal other than a message was pushed */
+  _Atomic bool trap_exit;    /* written by the process, read by senders */
+  _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
+  _Atomic bool idle_listed;  /* on a scheduler's idle list (idle.c) */
+  _Atomic uint32_t wait_epoch; /* idle epoch of its last wait (idle.c) */
+  _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
+  beam__mailbox_t mbox;      /* 'head' ends this line; the rest is owner's */
 
   /* ---- The scheduler running it, or the process itself ---- */
   beam__ctx_t ctx;
@@ -81,7 +94,16 @@ typedef struct beam__proc {
   uint32_t stack_class;      /* stack.c size class */
   uint32_t pflags;           /* BEAM__PF_* */
   uint8_t prio;              /* beam_priority_t (prio.c) */
+  uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
+  uint8_t killed_by_signal;  /* its end came from another process */
+  uint8_t in_receive;        /* for process_info's status */
+  uint8_t in_match;          /* a beam_receive_fn callback is running: no
+                                receive or mailbox removal (receive.c) */
+  uint8_t dirty_kind;        /* BEAM__DIRTY_CPU or BEAM__DIRTY_IO */
+  uint8_t fault_sig;         /* 0, or the signal that ends it (fault.c) */
+  uint8_t fault_overflow;    /* the fault was in its stack guard */
   uint64_t retire_epoch;     /* qsbr.c */
+  struct beam__idle_stack *frozen; /* its stack while given back (idle.c) */
 
   /* ---- The process itself ---- */
   beam__heap_t heap;
@@ -95,29 +117,13 @@ typedef struct beam__proc {
   beam__link_t *ref_mark_pos;    /* inner-queue position when it was made */
 
   /* ---- Signals and failure (signal.c, registry.c) ---- */
-  _Atomic bool sig_pending;  /* a signal other than a message was pushed */
-  _Atomic uint32_t doomed;   /* exit signals in flight that will end it */
-  _Atomic uint32_t doubtful; /* ... that end it unless it traps exits */
-  _Atomic bool trap_exit;    /* written by the process, read by senders */
-  uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
-  uint8_t killed_by_signal;  /* its end came from another process */
-  uint8_t in_receive;        /* for process_info's status */
-  uint8_t in_match;          /* a beam_receive_fn callback is running: no
-                                receive or mailbox removal (receive.c) */
   struct beam__psig *sig;    /* links, monitors, hooks; made on first use */
-  _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
-  _Atomic bool reg_dead;     /* ending: may not take a name (registry.c) */
   uint64_t switches;         /* times scheduled in */
   uint64_t reductions;       /* spent in finished slices (sched.c, run) */
   beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
-
-  /* ---- A dirty call in progress (dirty.c) ---- */
-  struct beam__dirty_job *dirty_job;
-  uint8_t dirty_kind; /* BEAM__DIRTY_CPU or BEAM__DIRTY_IO */
+  struct beam__dirty_job *dirty_job; /* a dirty call in progress (dirty.c) */
 
   /* ---- A fault in its code (fault.c), written by the signal handler ---- */
-  uint8_t fault_sig;      /* 0, or the signal that ends it */
-  uint8_t fault_overflow; /* the fault was in its stack guard */
   uintptr_t fault_addr;   /* si_addr */
   uintptr_t fault_pc;     /* faulting instruction (abort: its caller) */
 } beam__proc_t;

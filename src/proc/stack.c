@@ -4,14 +4,17 @@
 **
 ** Layout. Stacks of one size class are fixed-size *slots* carved from large
 ** MAP_NORESERVE regions (one VMA each, pages fault in on first touch,
-** MADV_NOHUGEPAGE so a touched stack never costs 2 MiB). A slot is
+** MADV_NOHUGEPAGE so a touched stack never costs 2 MiB). A region is
+** aligned to its own size (a power of two), and its first pages hold the
+** descriptors of all its slots, densely:
 **
-**     lo                                                         hi
-**     | guard page | stack, growing down ...  | process descriptor |
+**     base                                                            base+R
+**     | descriptors 0..n-1 | guard | stack 0 ... | guard | stack 1 ... | ...
 **
-** so a fresh process touches one page for its descriptor and the top of its
-** stack together (DESIGN-NOTES §2: the first touch of a page costs 3-10 us
-** here; that page is the whole price of an idle process).
+** so slot i and descriptor i find each other by arithmetic on the address
+** (desc_of). The descriptor is not on the stack's page: a process that
+** waits for long can give its stack page back (idle.c) while senders
+** still find its mailbox, and eight descriptors share a page.
 **
 ** Guards. vm.max_map_count (65,530 by default) caps classic PROT_NONE
 ** guards near 32,000 (each splits a VMA in two, DESIGN-NOTES §0). So:
@@ -58,6 +61,9 @@
 
 #include <signal.h>
 #include <sys/mman.h>
+#ifdef BEAM_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <unistd.h>
 
 
@@ -84,8 +90,11 @@ typedef struct slot_list {
 } slot_list_t;
 
 typedef struct stack_class {
-  size_t slot_size; /* bytes, guard + stack + descriptor */
-  size_t usable;    /* stack bytes the process may use */
+  size_t slot_size;    /* bytes, guard + stack */
+  size_t usable;       /* stack bytes the process may use */
+  size_t region_bytes; /* a power of two: regions are aligned to it */
+  size_t desc_area;    /* bytes at a region's start for its descriptors */
+  size_t nslots;       /* slots per region */
   region_t *regions;
   char *bump, *bump_end;        /* never-used slots of the newest region */
   slot_list_t warm, aged, cold; /* see "Reuse" above */
@@ -215,6 +224,9 @@ void beam__stack_fini(void) {
     region_t *r = c->regions;
     while (r) {
       region_t *next = r->next;
+#ifdef BEAM_ASAN
+      __lsan_unregister_root_region(r->base, c->desc_area);
+#endif
       munmap(r->base, r->bytes);
       beam__free(r);
       r = next;
@@ -238,7 +250,17 @@ static int class_for(size_t usable) {
   stack_class_t *c = &st.cls[st.nclass];
   memset(c, 0, sizeof *c);
   c->usable = usable;
-  c->slot_size = round_up(st.guard_bytes + usable + st.desc_bytes, st.page);
+  c->slot_size = round_up(st.guard_bytes + usable, st.page);
+  size_t per = c->slot_size + st.desc_bytes;
+  c->region_bytes = REGION_BYTES;
+  while (c->region_bytes < 16 * per + st.page)
+    c->region_bytes *= 2;
+  c->nslots = c->region_bytes / per;
+  while (round_up(c->nslots * st.desc_bytes, st.page) +
+             c->nslots * c->slot_size >
+         c->region_bytes)
+    c->nslots--;
+  c->desc_area = round_up(c->nslots * st.desc_bytes, st.page);
   return (int) st.nclass++;
 }
 
@@ -256,31 +278,52 @@ static int reserve(stack_class_t *c, size_t more) {
   return 0;
 }
 
+/* 'bytes' of fresh address space aligned to 'bytes' (a power of two). */
+static void *map_aligned(size_t bytes) {
+  char *m = mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (m == MAP_FAILED)
+    return NULL;
+  char *base = (char *) round_up((uintptr_t) m, bytes);
+  if (base > m)
+    munmap(m, (size_t) (base - m));
+  if (base + bytes < m + 2 * bytes)
+    munmap(base + bytes, (size_t) (m + 2 * bytes - (base + bytes)));
+  return base;
+}
+
 /* Under st.lock: a new region for class 'c'. */
 static int grow(stack_class_t *c) {
-  size_t slots = REGION_BYTES / c->slot_size;
-  if (slots < 16)
-    slots = 16;
-  size_t bytes = slots * c->slot_size;
   region_t *r = beam__malloc(sizeof *r);
-  if (!r || reserve(c, slots) != 0) {
+  if (!r || reserve(c, c->nslots) != 0) {
     beam__free(r);
     return BEAM_ENOMEM;
   }
-  void *base = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (base == MAP_FAILED) {
+  char *base = map_aligned(c->region_bytes);
+  if (base == NULL) {
     beam__free(r);
     return BEAM_ENOMEM;
   }
-  madvise(base, bytes, MADV_NOHUGEPAGE);
+  madvise(base, c->region_bytes, MADV_NOHUGEPAGE);
+#ifdef BEAM_ASAN
+  /* Descriptors point at heap blocks (heaps, saved stacks) that nothing
+  ** else may reach when a program exits with processes still alive. */
+  __lsan_register_root_region(base, c->desc_area);
+#endif
   r->base = base;
-  r->bytes = bytes;
+  r->bytes = c->region_bytes;
   r->next = c->regions;
   c->regions = r;
-  c->bump = base;
-  c->bump_end = (char *) base + bytes;
+  c->bump = base + c->desc_area;
+  c->bump_end = c->bump + c->nslots * c->slot_size;
   return 0;
+}
+
+/* The descriptor of the slot at 'lo' (see "Layout"). */
+static beam__proc_t *desc_of(const stack_class_t *c, const char *lo) {
+  uintptr_t base = (uintptr_t) lo & ~(uintptr_t) (c->region_bytes - 1);
+  size_t i = ((uintptr_t) lo - base - c->desc_area) / c->slot_size;
+  return (beam__proc_t *) (base + i * st.desc_bytes);
 }
 
 /* A never-used slot gets its guard once; it survives MADV_DONTNEED.
@@ -307,11 +350,11 @@ static char *guard_slot(char *lo) {
 
 static beam__proc_t *prepare(stack_class_t *c, unsigned cls, char *tagged) {
   char *lo = slot_lo(tagged);
-  beam__proc_t *p = (beam__proc_t *) (lo + c->slot_size - st.desc_bytes);
+  beam__proc_t *p = desc_of(c, lo);
   memset(p, 0, sizeof *p);
   p->stack_class = cls;
   p->ctx.stack_lo = lo + st.guard_bytes;
-  p->ctx.stack_size = (size_t) ((char *) p - (lo + st.guard_bytes));
+  p->ctx.stack_size = c->slot_size - st.guard_bytes;
 #ifdef BEAM_ASAN
   __asan_unpoison_memory_region(p->ctx.stack_lo, p->ctx.stack_size);
 #endif
@@ -426,6 +469,41 @@ void beam__stack_free(beam__sched_t *s, beam__proc_t *p) {
   pthread_mutex_unlock(&st.lock);
 }
 
+/* ---- Stacks saved elsewhere (idle.c) ---- */
+
+static int by_stack(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t) (*(beam__proc_t *const *) a)->ctx.stack_lo;
+  uintptr_t y = (uintptr_t) (*(beam__proc_t *const *) b)->ctx.stack_lo;
+  return x < y ? -1 : x > y;
+}
+
+void beam__stack_release_stacks(beam__proc_t **v, size_t n) {
+  if (n == 0)
+    return;
+  pthread_mutex_lock(&st.lock);
+  bool coalesce = st.coalesce;
+  pthread_mutex_unlock(&st.lock);
+  qsort(v, n, sizeof *v, by_stack);
+  for (size_t i = 0; i < n;) {
+    char *lo = v[i]->ctx.stack_lo;
+    char *hi = lo + v[i]->ctx.stack_size;
+    size_t j = i + 1;
+    /* A neighbour's guard in between is a marker DONTNEED keeps. */
+    while (coalesce && j < n &&
+           (char *) v[j]->ctx.stack_lo - st.guard_bytes == hi) {
+      hi = (char *) v[j]->ctx.stack_lo + v[j]->ctx.stack_size;
+      j++;
+    }
+    madvise(lo, (size_t) (hi - lo), MADV_DONTNEED);
+    i = j;
+  }
+}
+
+void beam__stack_canary_reset(beam__proc_t *p) {
+  if (p->pflags & BEAM__PF_CANARY)
+    *(uint64_t *) p->ctx.stack_lo = CANARY;
+}
+
 /* ---- Scavenging ---- */
 
 static int by_address(const void *a, const void *b) {
@@ -434,20 +512,34 @@ static int by_address(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+/* Give back the descriptor pages that slots [lo, lo + n slots) cover
+** entirely (partial pages hold live neighbours). */
+static void release_descs(const stack_class_t *c, const char *lo, size_t n) {
+  uintptr_t a = (uintptr_t) desc_of(c, lo);
+  uintptr_t b = a + n * st.desc_bytes;
+  a = round_up(a, st.page);
+  b -= b % st.page;
+  if (a < b)
+    madvise((void *) a, b - a, MADV_DONTNEED);
+}
+
 /* Release the memory of 'n' slots of class 'c' (not under the lock), in
-** address order, merging neighbours into one madvise when allowed. */
+** address order: runs of neighbours share one madvise for their stacks
+** (when 'coalesce' allows) and one for their descriptors. */
 static void release(stack_class_t *c, char **v, size_t n, bool coalesce) {
   qsort(v, n, sizeof *v, by_address);
   for (size_t i = 0; i < n;) {
     char *lo = slot_lo(v[i]);
     size_t j = i + 1;
-    while (coalesce && j < n &&
-           slot_lo(v[j]) == lo + (j - i) * c->slot_size)
+    while (j < n && slot_lo(v[j]) == lo + (j - i) * c->slot_size)
       j++;
     /* The first guard stays out of the range; inner ones are guard
     ** markers, which MADV_DONTNEED leaves in place. */
-    madvise(lo + st.guard_bytes, (j - i) * c->slot_size - st.guard_bytes,
-            MADV_DONTNEED);
+    for (size_t k = i; k < j; k = coalesce ? j : k + 1)
+      madvise(slot_lo(v[k]) + st.guard_bytes,
+              (coalesce ? j - k : 1) * c->slot_size - st.guard_bytes,
+              MADV_DONTNEED);
+    release_descs(c, lo, j - i);
     i = j;
   }
 }

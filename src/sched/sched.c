@@ -151,6 +151,8 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
         beam__rt_now_ms())
       beam__timers_run(s);
     beam__sched_help_stuck(s); /* a stuck peer's timers (sysmon.c) */
+    /* Long waits (idle.c); first, since it may ready a process. */
+    uint64_t idle_due = beam__idle_step(s, beam__rt_now_ms());
     if ((p = beam__prio_get_urgent()) || (p = beam__runq_get(s)) ||
         (p = beam__gq_get(s, SIZE_MAX)) || (p = pop_pinned(s)) ||
         (p = beam__prio_get_low(s, true))) {
@@ -192,6 +194,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     /* Unused stacks must still go back to the OS while everyone sleeps. */
     uint64_t scavenge = beam__stack_scavenge(now);
     wake = scavenge < wake ? scavenge : wake;
+    wake = idle_due < wake ? idle_due : wake;
     uint64_t stuck = beam__sched_stuck_deadline();
     wake = stuck < wake ? stuck : wake;
     beam__sched_park(s, wake);
@@ -201,15 +204,25 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
 
 /* ---- Running a process ---- */
 
-static void commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st) {
+static inline void commit_wait(beam__sched_t *s, beam__proc_t *p,
+                               uint32_t st, bool list_idle) {
   /* Read what we need of the process before publishing its state: once it
   ** is WAITING another thread may resume it and rewrite these fields. */
   int64_t deadline = p->deadline_ms;
   bool pending = beam__mailbox_tail_pending(&p->mbox);
   if (deadline >= 0 && p->timer_sched == NULL)
     beam__proc_timer_arm(s, p);
+  if (list_idle)
+    atomic_store_explicit(
+        &p->wait_epoch,
+        atomic_load_explicit(&beam__idle_epoch, memory_order_relaxed),
+        memory_order_relaxed);
   /* seq_cst: the store half of the handshake with senders (proc.c). */
   atomic_store_explicit(&p->state, st, memory_order_seq_cst);
+  /* After the store (the other half of idle.c's drop handshake). */
+  if (list_idle &&
+      !atomic_load_explicit(&p->idle_listed, memory_order_seq_cst))
+    beam__idle_list(s, p);
   bool wake = st == BEAM__P_WAITING
                   ? pending || beam__mailbox_head_moved(&p->mbox)
                   : atomic_load_explicit(&p->sig_pending, memory_order_seq_cst);
@@ -220,6 +233,11 @@ static void commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st) {
     wake = true;
   if (wake && beam__proc_wake(p, st))
     beam__sched_ready(s, p, false);
+}
+
+void beam__sched_commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st,
+                             bool list_idle) {
+  commit_wait(s, p, st, list_idle);
 }
 
 static void run(beam__sched_t *s, beam__proc_t *p) {
@@ -236,6 +254,8 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   s->runq.took_next = false;
   s->reds_start = tls->reds;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
+  if (BEAM_UNLIKELY(p->frozen != NULL))
+    beam__idle_thaw(p);
   uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
   atomic_store_explicit(&s->slice_seq, seq + 1, memory_order_relaxed);
   beam__ctx_switch(&s->ctx, &p->ctx, false);
@@ -262,11 +282,11 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
     break;
   case BEAM__Y_WAIT:
     beam__stack_check(p);
-    commit_wait(s, p, BEAM__P_WAITING);
+    commit_wait(s, p, BEAM__P_WAITING, true);
     break;
   case BEAM__Y_SLEEP:
     beam__stack_check(p);
-    commit_wait(s, p, BEAM__P_SLEEPING);
+    commit_wait(s, p, BEAM__P_SLEEPING, true);
     break;
   case BEAM__Y_DIRTY:
     beam__stack_check(p);
@@ -297,7 +317,9 @@ static beam__proc_t *pick(beam__sched_t *s) {
     p = beam__prio_get_low(s, false);
   if (!p && ++s->tick % 61 == 0) {
     p = beam__gq_get(s, 1);
-    beam__stack_scavenge(beam__rt_now_ms());
+    uint64_t now = beam__rt_now_ms();
+    beam__stack_scavenge(now);
+    beam__idle_step(s, now);
     beam__sched_help_stuck(s);
   }
   if (!p)
@@ -332,6 +354,7 @@ void *beam__sched_thread_main(void *arg) {
   loop(s);
   beam__qsbr_offline(s);
   beam__stack_thread_fini(s);
+  beam__idle_thread_fini(s);
   beam__tls()->sched = NULL;
   return NULL;
 }

@@ -37,6 +37,12 @@ typedef struct beam__sendafter beam__sendafter_t;
 #define BEAM__STACK_CACHE 256
 #define BEAM__STACK_BATCH (BEAM__STACK_CACHE / 2)
 
+/* A growable array of raw pids (idle.c). */
+typedef struct beam__pidvec {
+  uint64_t *v;
+  size_t n, cap;
+} beam__pidvec_t;
+
 typedef struct beam__sched {
   unsigned id;
   pthread_t thread;
@@ -80,6 +86,11 @@ typedef struct beam__sched {
   /* Warm stacks of the default class (stack.c). */
   void *stack_cache[BEAM__STACK_CACHE];
   unsigned stack_cached;
+
+  /* Pids of processes that waited here, to look at for long waits
+  ** (idle.c): 'idle_in' fills, a pass consumes 'idle_pass'. */
+  beam__pidvec_t idle_in, idle_pass;
+  uint64_t idle_next_ms;
 
   /* Watchdog (sysmon.c): bumped at each switch into a process and back,
   ** so odd while one runs; 'stuck' set by sysmon, cleared by the owner. */
@@ -256,15 +267,15 @@ void beam__ptab_remove(beam__proc_t *p);
 beam__proc_t *beam__ptab_lookup(beam_pid_t pid);
 bool beam__ptab_alive(beam_pid_t pid);
 
-/* Stacks (stack.c). The slot's top holds the descriptor; 'guard_bytes'
-** (rounded up to pages) of guard lie below each stack. */
+/* Stacks (stack.c). 'guard_bytes' (rounded up to pages) of guard lie
+** below each stack; descriptors live apart, at the region's start. */
 #define BEAM__STACK_GUARD_DEFAULT ((size_t) 64 << 10)
 #define BEAM__STACK_GUARD_MAX     ((size_t) 1 << 30)
 int beam__stack_init(size_t default_usable, size_t guard_bytes);
 /* The guard's size below every stack. [any] */
 size_t beam__stack_guard_bytes(void);
 void beam__stack_fini(void);
-/* Returns the top of a fresh slot for 'usable' bytes of stack, or NULL. */
+/* The descriptor of a fresh slot for 'usable' bytes of stack, or NULL. */
 beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable);
 void beam__stack_free(beam__sched_t *s, beam__proc_t *p);
 void beam__stack_thread_init(beam__sched_t *s);
@@ -275,5 +286,27 @@ void beam__stack_check(beam__proc_t *p);
 /* Run a scavenge step if one is due (stack.c); returns when the next one
 ** is due, UINT64_MAX if no slot awaits release. [sched] */
 uint64_t beam__stack_scavenge(uint64_t now_ms);
+/* Give back the stack memory of 'n' processes whose stacks are saved
+** elsewhere (idle.c); sorts 'v' by address. [sched] */
+void beam__stack_release_stacks(beam__proc_t **v, size_t n);
+/* Write the canary again after the stack's memory was given back. */
+void beam__stack_canary_reset(beam__proc_t *p);
+
+/* Long waits (idle.c): the stack of a process that has waited for a while
+** is saved compactly and its pages go back to the OS. */
+extern _Atomic uint32_t beam__idle_epoch;
+/* [sched] After commit_wait published the wait: list 'p' once. */
+void beam__idle_list(beam__sched_t *s, beam__proc_t *p);
+/* [sched] Look at listed processes if due; returns when next due. */
+uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms);
+/* [sched] Put a saved stack back before 'p' runs. */
+void beam__idle_thaw(beam__proc_t *p);
+/* Free a saved stack of a process that will never run again. */
+void beam__idle_discard(beam__proc_t *p);
+void beam__idle_thread_fini(beam__sched_t *s);
+/* [sched] Publish 'st' (WAITING or SLEEPING) for 'p', which switched out
+** or was frozen, and wake it if what it waits for came meanwhile. */
+void beam__sched_commit_wait(beam__sched_t *s, beam__proc_t *p, uint32_t st,
+                             bool list_idle);
 
 #endif
