@@ -52,8 +52,9 @@ typedef struct workload {
 } workload_t;
 
 static const workload_t workloads[] = {
-    {"spawn_idle", bench_spawn_idle, OPT_N, {.n = 100000},
-     "N processes blocked in receive: wall_ms, bytes_per_proc"},
+    {"spawn_idle", bench_spawn_idle, OPT_N | OPT_KIND,
+     {.n = 100000, .kind = "receive"},
+     "N processes blocked in receive or hibernated: bytes_per_proc"},
     {"spawn_exit", bench_spawn_exit, OPT_N, {.n = 1000000},
      "N processes that exit at once: procs_per_s"},
     {"pingpong", bench_pingpong, OPT_N, {.n = 1000000},
@@ -95,7 +96,8 @@ static _Noreturn void usage(FILE *out, int status) {
         "  --laps L        ring laps (ring)\n"
         "  --senders S     sending processes (fanin)\n"
         "  --queued Q      unrelated messages queued (selective)\n"
-        "  --kind K        bin or list (bigmsg; default bin)\n"
+        "  --kind K        bin or list (bigmsg; default bin); receive or\n"
+        "                  hibernate (spawn_idle; default receive)\n"
         "  --hogs H        spinning processes (fairness; default 4)\n"
         "  --yield-check   hogs call beam_yield_check() (fairness)\n"
         "  --keys K        keys of the map (map_state; default 1000)\n"
@@ -175,8 +177,6 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
       o->queued = parse_count(opt, val, 0, 100000000);
     } else if (strcmp(opt, "--kind") == 0) {
       need = OPT_KIND;
-      if (strcmp(val, "bin") != 0 && strcmp(val, "list") != 0)
-        bad("bad value '%s' for %s (bin or list)", val, opt);
       o->kind = val;
     } else if (strcmp(opt, "--hogs") == 0) {
       need = OPT_HOGS;
@@ -196,6 +196,12 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     }
     if (need && !(w->accepts & need))
       bad("%s does not take %s", w->name, opt);
+  }
+  if (w->accepts & OPT_KIND) {
+    int idle = w->fn == bench_spawn_idle;
+    const char *a = idle ? "receive" : "bin", *b = idle ? "hibernate" : "list";
+    if (strcmp(o->kind, a) != 0 && strcmp(o->kind, b) != 0)
+      bad("bad value '%s' for --kind (%s or %s)", o->kind, a, b);
   }
   if (w->fn == bench_bigmsg && o->n == 0)
     o->n = bench_bigmsg_default_n(o->kind);

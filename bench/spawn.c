@@ -2,8 +2,9 @@
 /*
 ** spawn.c: the workloads that measure process creation and teardown.
 **
-**   spawn_idle  N processes that block in receive at once: spawn latency
-**               and the resident memory each one costs.
+**   spawn_idle  N processes that block in receive at once (or, with
+**               --kind hibernate, hibernate): spawn latency and the
+**               resident memory each one costs.
 **   spawn_exit  N processes that return at once: create + exit throughput.
 **   skynet      a 10-ary tree of 1,111,111 processes whose 1,000,000 leaves
 **               send their number up; every parent sums its ten children.
@@ -46,6 +47,15 @@ static void idle_body(beam_term_t arg) {
   BENCH_CHECK(beam_receive(BEAM_INFINITY, "stop", NULL));
 }
 
+static void hibernated_wake(beam_term_t arg) {
+  (void) arg;
+  BENCH_CHECK(beam_receive(BEAM_INFINITY, "stop", NULL));
+}
+
+static void hibernating_body(beam_term_t arg) {
+  beam_hibernate(hibernated_wake, arg);
+}
+
 static void spawn_idle_root(beam_term_t arg) {
   (void) arg;
   size_t n = (size_t) g_opts->n;
@@ -58,8 +68,10 @@ static void spawn_idle_root(beam_term_t arg) {
   size_t rss0 = bench_rss_bytes();
 
   int64_t t0 = bench_now_ns();
+  beam_fn_t body =
+      strcmp(g_opts->kind, "hibernate") == 0 ? hibernating_body : idle_body;
   for (size_t i = 0; i < n; i++)
-    BENCH_CHECK(beam_spawn(idle_body, beam_nil(), &pids[i]));
+    BENCH_CHECK(beam_spawn(body, beam_nil(), &pids[i]));
   while (beam_process_count() < start + n)
     BENCH_CHECK(beam_sleep(1));
   int64_t t1 = bench_now_ns();

@@ -4,7 +4,8 @@
 %% cbeam and the real BEAM can run the same workloads side by side.
 %%
 %%   bench/erl/beam-bench.sh WORKLOAD [--n N] [--laps L] [--senders S]
-%%       [--queued Q] [--kind bin|list] [--hogs H] [--keys K] [--live MB]
+%%       [--queued Q] [--kind bin|list|receive|hibernate] [--hogs H]
+%%       [--keys K] [--live MB]
 %%       [--schedulers K] [--runs R]
 %%
 %% The wrapper compiles this module into build/erl/ and starts
@@ -38,7 +39,7 @@
 %% /proc/self/status), the same measure as bench_rss_bytes(); spawn_idle
 %% adds the VM's own accounting as an extra key.
 -module(cbeam_bench).
--export([main/0, main/1]).
+-export([main/0, main/1, idle_body/0]).
 
 -define(SETTLE_MS, 200).
 -define(SPAWN_EXIT_BOUND, 10000).
@@ -67,7 +68,7 @@
 
 %% {Name, Fun, Accepted options, Defaults}
 workloads() ->
-    [{"spawn_idle", fun spawn_idle/1, [n], #{n => 100000}},
+    [{"spawn_idle", fun spawn_idle/1, [n, kind], #{n => 100000, kind => "receive"}},
      {"spawn_exit", fun spawn_exit/1, [n], #{n => 1000000}},
      {"pingpong", fun pingpong/1, [n], #{n => 1000000}},
      {"ring", fun ring/1, [n, laps], #{n => 1000, laps => 1000}},
@@ -140,8 +141,9 @@ parse([Opt, Val | Rest], Name, Accepts, O) ->
             "--hogs" -> {hogs, count(Opt, Val, 0, 100000)};
             "--keys" -> {keys, count(Opt, Val, 1, 100000000)};
             "--live" -> {live, count(Opt, Val, 1, 100000)};
-            "--kind" when Val =:= "bin"; Val =:= "list" -> {kind, Val};
-            "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin or list)"});
+            "--kind" when Val =:= "bin"; Val =:= "list";
+                          Val =:= "receive"; Val =:= "hibernate" -> {kind, Val};
+            "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin, list, receive or hibernate)"});
             "--schedulers" -> {schedulers, count(Opt, Val, 0, 1024)};
             "--runs" -> {runs, count(Opt, Val, 1, 1000)};
             _ -> throw({usage, "unknown option '" ++ Opt ++ "'"})
@@ -267,11 +269,15 @@ ms(Ns) -> Ns / 1.0e6.
 %% cost. vm_bytes_per_proc is the VM's own view: growth of
 %% erlang:memory(processes) minus the root's, / N.
 
-spawn_idle(#{n := N}) ->
+spawn_idle(#{n := N, kind := Kind}) ->
+    Body = case Kind of
+               "receive" -> fun idle_body/0;
+               "hibernate" -> fun hibernating_body/0
+           end,
     Start = pcount(),
     Self0 = self_mem(), Rss0 = rss(), Vm0 = erlang:memory(processes),
     T0 = now_ns(),
-    Pids = spawn_idle_loop(N, []),
+    Pids = spawn_idle_loop(N, Body, []),
     wait_at_least(Start + N),
     T1 = now_ns(),
     receive after ?SETTLE_MS -> ok end,
@@ -286,11 +292,13 @@ spawn_idle(#{n := N}) ->
       {"stop_ms", ms(T3 - T2), 1},
       {"vm_bytes_per_proc", max(0, Vm1 - Vm0 - Root) / N, 0}], false}.
 
-spawn_idle_loop(0, Acc) -> Acc;
-spawn_idle_loop(I, Acc) ->
-    spawn_idle_loop(I - 1, [spawn(fun idle_body/0) | Acc]).
+spawn_idle_loop(0, _Body, Acc) -> Acc;
+spawn_idle_loop(I, Body, Acc) ->
+    spawn_idle_loop(I - 1, Body, [spawn(Body) | Acc]).
 
 idle_body() -> receive stop -> ok end.
+
+hibernating_body() -> erlang:hibernate(?MODULE, idle_body, []).
 
 self_mem() ->
     {memory, M} = process_info(self(), memory),

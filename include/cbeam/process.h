@@ -164,10 +164,38 @@ BEAM_API int beam_sleep(int64_t ms);
 ** unread messages are freed. It never returns: outside a process it
 ** prints a message and aborts (the one misuse that cannot return a code). */
 BEAM_NORETURN BEAM_API void beam_exit(beam_term_t reason);
+/* [proc, allocs] Like erlang:hibernate/3: collect the heap keeping only
+** 'arg', discard the call stack (its pages go back to the OS) and wait for
+** a message; when one arrives (or at once if one is already queued),
+** fn(arg) runs on a fresh stack, as if spawned, with the mailbox intact.
+** Never returns. A NULL 'fn' or a bad term ends the process with badarg;
+** outside a process it prints a message and aborts. Memory: a hibernated
+** process holds its descriptor and what 'arg' reaches (docs/memory.md). */
+BEAM_NORETURN BEAM_API void beam_hibernate(beam_fn_t fn, beam_term_t arg);
 /* [any, nofail] Live processes, and the limit set at boot (the default
 ** when the runtime is not running). */
 BEAM_API size_t beam_process_count(void);
 BEAM_API size_t beam_process_limit(void);
+/* What the runtime's memory holds, like erlang:memory/0. Bytes unless
+** named a count; a snapshot of counters that move while it is read. */
+typedef struct beam_memory {
+  size_t total;          /* processes + binaries + atoms */
+  size_t processes;      /* descriptors + heaps + stacks */
+  size_t descriptors;    /* one per live process */
+  size_t heaps;          /* process heaps (terms, received messages), as of
+                            each process's last switch out */
+  size_t stacks;         /* resident stacks, estimated: a page for each
+                            process whose stack is in place, plus the
+                            saved ones */
+  size_t stacks_saved;   /* stacks of idle processes, saved compactly */
+  size_t binaries;       /* shared (reference-counted) binaries */
+  size_t atoms;          /* the atom table and names */
+  size_t process_count;
+  size_t idle_processes; /* processes whose stack is saved (docs/memory.md) */
+} beam_memory_t;
+/* [any] Fill '*out': 0, or BEAM_EINVAL for NULL. */
+BEAM_API int beam_memory(beam_memory_t *out);
+
 /* [any, nofail] Schedulers running (0 when the runtime is not running). */
 BEAM_API unsigned beam_scheduler_count(void);
 /* [any, nofail] Spare scheduler threads at work now: the watchdog starts

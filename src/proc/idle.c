@@ -47,6 +47,7 @@
 _Atomic uint32_t beam__idle_epoch = 1;
 static _Atomic uint64_t epoch_next_ms;
 static _Atomic size_t freed_bytes; /* saved stacks freed since a trim */
+static _Atomic size_t live_count, live_bytes; /* saved stacks now */
 
 /* A saved stack: 'words' words from the saved sp to the top; a bitmap of
 ** which are nonzero, then those words in order. */
@@ -66,9 +67,16 @@ static size_t saved_bytes(const beam__idle_stack_t *f) {
 static void free_saved(beam__idle_stack_t *f) {
   if (!f)
     return;
-  atomic_fetch_add_explicit(&freed_bytes, saved_bytes(f),
-                            memory_order_relaxed);
+  size_t n = saved_bytes(f);
+  atomic_fetch_add_explicit(&freed_bytes, n, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&live_bytes, n, memory_order_relaxed);
+  atomic_fetch_sub_explicit(&live_count, 1, memory_order_relaxed);
   beam__free(f);
+}
+
+void beam__idle_stats(size_t *count, size_t *bytes) {
+  *count = atomic_load_explicit(&live_count, memory_order_relaxed);
+  *bytes = atomic_load_explicit(&live_bytes, memory_order_relaxed);
 }
 
 /* A million saved stacks freed on wake leave a million small holes that
@@ -122,6 +130,8 @@ static beam__idle_stack_t *save(const uint64_t *sp, size_t words) {
       bits[i / 64] |= (uint64_t) 1 << (i % 64);
       *out++ = sp[i];
     }
+  atomic_fetch_add_explicit(&live_bytes, saved_bytes(f), memory_order_relaxed);
+  atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
   return f;
 }
 
@@ -138,10 +148,48 @@ static uint64_t *stack_top(const beam__proc_t *p) {
 
 void beam__idle_thaw(beam__proc_t *p) {
   beam__idle_stack_t *f = p->frozen;
+  p->pflags &= ~(uint32_t) BEAM__PF_AWAY;
   beam__stack_canary_reset(p);
-  restore((uint64_t *) p->ctx.sp, f);
-  p->frozen = NULL;
-  free_saved(f);
+  if (f) {
+    restore((uint64_t *) p->ctx.sp, f);
+    p->frozen = NULL;
+    free_saved(f);
+    return;
+  }
+  /* Hibernated: a new first frame on the empty stack. */
+#ifdef BEAM_ASAN
+  __asan_unpoison_memory_region(p->ctx.stack_lo, p->ctx.stack_size);
+#endif
+  beam__ctx_make(&p->ctx, beam__proc_entry);
+}
+
+/* Release the stacks of the hibernations gathered so far, then let them
+** wait: one madvise for neighbours, instead of a system call (and its TLB
+** shootdown) per hibernation. */
+static void flush_hibernated(beam__sched_t *s) {
+  unsigned n = s->hib_n;
+  s->hib_n = 0;
+  beam__stack_release_stacks(s->hib, n);
+  for (unsigned i = 0; i < n; i++)
+    beam__sched_commit_wait(s, s->hib[i], BEAM__P_WAITING, false);
+}
+
+void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p) {
+  beam__ctx_fini(&p->ctx); /* its TSan fiber; thaw makes a new one */
+  p->pflags |= BEAM__PF_AWAY;
+  if (p->mbox.inner_len > 0) { /* erlang:hibernate/3 wakes at once */
+    atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
+    beam__sched_ready(s, p, false);
+    return;
+  }
+  /* FREEZING until the release: a waker's CAS fails, and the wait that
+  ** flush_hibernated publishes looks at the mailbox again. The next
+  ** beam__idle_step flushes (the loop's tick, or before it looks for work
+  ** elsewhere), or a full batch. */
+  atomic_store_explicit(&p->state, BEAM__P_FREEZING, memory_order_relaxed);
+  s->hib[s->hib_n++] = p;
+  if (s->hib_n == BEAM__HIB_BATCH)
+    flush_hibernated(s);
 }
 
 void beam__idle_discard(beam__proc_t *p) {
@@ -165,8 +213,10 @@ static void freeze(beam__sched_t *s, frozen_t *v, size_t n) {
     beam__proc_t *p = v[i].p;
     uint64_t *sp = p->ctx.sp;
     p->frozen = save(sp, (size_t) (stack_top(p) - sp));
-    if (p->frozen)
+    if (p->frozen) {
+      p->pflags |= BEAM__PF_AWAY;
       rel[nrel++] = p;
+    }
   }
   beam__stack_release_stacks(rel, nrel);
   for (size_t i = 0; i < n; i++)
@@ -213,6 +263,8 @@ static void advance_epoch(uint64_t now_ms) {
 
 uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms) {
   maybe_trim();
+  if (s->hib_n > 0)
+    flush_hibernated(s);
   if (s->idle_pass.n == 0) {
     if (s->idle_in.n == 0)
       return UINT64_MAX;

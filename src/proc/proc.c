@@ -28,9 +28,17 @@
 
 /* ---- Entry and exit ---- */
 
-static void proc_entry(void) {
+void beam__proc_entry(void) {
   beam__ctx_started();
   beam__proc_t *p = beam__proc_current();
+  if (p->pflags & BEAM__PF_HIBERNATED) {
+    /* Woken from beam_hibernate: by a message, or only by a signal (a
+    ** link, a monitor, process_info), which does not end hibernation. */
+    beam__signals_drain(p);
+    if (p->mbox.inner_len == 0)
+      beam__proc_switch_out(p, BEAM__Y_HIBERNATE);
+    p->pflags &= ~(uint32_t) BEAM__PF_HIBERNATED;
+  }
   beam_term_t arg = p->arg_term;
   if (p->arg) {
     arg = beam__heap_adopt(&p->heap, p->arg);
@@ -42,7 +50,33 @@ static void proc_entry(void) {
 
 void beam__proc_switch_out(beam__proc_t *p, uint32_t reason) {
   p->yield_reason = reason;
-  beam__ctx_switch(&p->ctx, &p->sched->ctx, reason == BEAM__Y_EXIT);
+  /* "Dying" for the sanitizers: a hibernating context never resumes
+  ** either; its next run is a new context on the same stack. */
+  beam__ctx_switch(&p->ctx, &p->sched->ctx,
+                   reason == BEAM__Y_EXIT || reason == BEAM__Y_HIBERNATE);
+}
+
+void beam_hibernate(beam_fn_t fn, beam_term_t arg) {
+  beam__proc_t *p = beam__proc_current();
+  if (p == NULL) {
+    fputs("cbeam: beam_hibernate() called outside a process; aborting\n",
+          stderr);
+    abort();
+  }
+  if (fn == NULL || beam__term_bad(arg) != 0 || p->in_match)
+    beam__proc_terminate(p, beam__am_badarg); /* in_match: a receive frame
+                                                 is still running */
+  beam__signals_drain(p); /* may end it; a queued message wakes it at once */
+  beam_term_t *root = &arg;
+  if (beam__heap_compact(&p->heap, &root, 1) != 0)
+    beam__proc_terminate(p, beam__am_system_limit);
+  p->fn = fn;
+  p->arg_term = arg;
+  p->arg = NULL;
+  p->deadline_ms = -1;
+  p->pflags |= BEAM__PF_HIBERNATED;
+  beam__proc_switch_out(p, BEAM__Y_HIBERNATE);
+  BEAM_PANIC("a hibernated context resumed");
 }
 
 void beam_exit(beam_term_t reason) {
@@ -156,7 +190,7 @@ int beam__proc_spawn(beam__sched_t *caller, beam_fn_t fn, beam_term_t arg,
   p->deadline_ms = -1;
   p->home = caller ? caller : beam__rt.sched[0];
   p->ref_mark_pos = NULL;
-  beam__ctx_make(&p->ctx, proc_entry);
+  beam__ctx_make(&p->ctx, beam__proc_entry);
   atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
   beam__ptab_insert(p, out);
   int err = 0;

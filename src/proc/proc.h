@@ -51,6 +51,7 @@ enum beam__yield {
   BEAM__Y_SLEEP,     /* sleep: block until the deadline */
   BEAM__Y_EXIT,      /* done */
   BEAM__Y_DIRTY,     /* hand 'dirty_job' to a dirty pool (dirty.c) */
+  BEAM__Y_HIBERNATE, /* beam_hibernate: wait, then restart in 'fn' */
 };
 
 /* Timer nodes: a process's own timeout, or a send_after (timers.c). */
@@ -67,6 +68,9 @@ typedef struct beam__tnode {
 /* Internal flags ('pflags'). */
 enum beam__pflags {
   BEAM__PF_CANARY = 1u << 0, /* slot has no guard page: check the canary */
+  BEAM__PF_AWAY = 1u << 1,   /* stack not in place: saved or discarded;
+                                run() calls beam__idle_thaw (idle.c) */
+  BEAM__PF_HIBERNATED = 1u << 2, /* in beam_hibernate until a message */
 };
 
 typedef struct beam__proc {
@@ -104,6 +108,7 @@ typedef struct beam__proc {
   uint8_t fault_overflow;    /* the fault was in its stack guard */
   uint64_t retire_epoch;     /* qsbr.c */
   struct beam__idle_stack *frozen; /* its stack while given back (idle.c) */
+  size_t heap_counted;       /* heap bytes beam_memory knows of (memory.c) */
 
   /* ---- The process itself ---- */
   beam__heap_t heap;
@@ -208,8 +213,10 @@ bool beam__proc_checkpoint(beam__proc_t *p, int64_t cost);
 /* Reductions 'p' has spent, the running slice included. [proc] */
 uint64_t beam__proc_reductions(const beam__proc_t *p);
 
+/* A process's first frame: adopts the argument, calls 'fn', ends it. */
+void beam__proc_entry(void);
 /* Switch to the scheduler with 'reason'; returns when resumed (never for
-** BEAM__Y_EXIT). [proc] */
+** BEAM__Y_EXIT or BEAM__Y_HIBERNATE). [proc] */
 void beam__proc_switch_out(beam__proc_t *p, uint32_t reason);
 
 /* [sched] Make 'p' (state WAITING/SLEEPING) runnable if 'from' matches;

@@ -195,6 +195,8 @@ int beam__stack_init(size_t default_usable, size_t guard_bytes) {
   st.page = (size_t) sysconf(_SC_PAGESIZE);
   st.guard_bytes = round_up(guard_bytes ? guard_bytes : st.page, st.page);
   st.desc_bytes = round_up(sizeof(beam__proc_t), BEAM_CACHELINE);
+  /* Eight to a page; a field more and the idle figure grows by 64 B. */
+  BEAM_STATIC_ASSERT(sizeof(beam__proc_t) <= 512, "descriptor fits 512 B");
   st.nclass = 0;
   st.guard = GUARD_MADVISE;
   st.coalesce = true;
@@ -212,6 +214,10 @@ int beam__stack_init(size_t default_usable, size_t guard_bytes) {
   }
   (void) default_usable;
   return 0;
+}
+
+size_t beam__stack_desc_bytes(void) {
+  return st.desc_bytes;
 }
 
 size_t beam__stack_guard_bytes(void) {

@@ -254,7 +254,7 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   s->runq.took_next = false;
   s->reds_start = tls->reds;
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
-  if (BEAM_UNLIKELY(p->frozen != NULL))
+  if (BEAM_UNLIKELY(p->pflags & BEAM__PF_AWAY))
     beam__idle_thaw(p);
   uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
   atomic_store_explicit(&s->slice_seq, seq + 1, memory_order_relaxed);
@@ -265,6 +265,8 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   tls->heap = NULL;
   p->reductions += (uint64_t) (s->reds_start - (int64_t) tls->reds);
   s->current = NULL;
+  if (p->yield_reason != BEAM__Y_EXIT)
+    beam__mem_count_heap(s, p); /* before another thread may resume it */
   switch (p->yield_reason) {
   case BEAM__Y_YIELD:
     beam__stack_check(p);
@@ -288,6 +290,10 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
     beam__stack_check(p);
     commit_wait(s, p, BEAM__P_SLEEPING, true);
     break;
+  case BEAM__Y_HIBERNATE:
+    beam__stack_check(p);
+    beam__idle_hibernated(s, p);
+    break;
   case BEAM__Y_DIRTY:
     beam__stack_check(p);
     atomic_store_explicit(&p->state, BEAM__P_DIRTY, memory_order_seq_cst);
@@ -296,6 +302,7 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   case BEAM__Y_EXIT:
     beam__stack_check(p);
     beam__proc_cleanup(p);
+    beam__mem_count_heap(s, p);
     beam__qsbr_retire(s, p);
     break;
   default:
@@ -360,6 +367,10 @@ void *beam__sched_thread_main(void *arg) {
 }
 
 void beam__sched_free(beam__sched_t *s) {
+  atomic_fetch_add_explicit(&beam__mem_heap_other,
+                            atomic_load_explicit(&s->mem_heap,
+                                                 memory_order_relaxed),
+                            memory_order_relaxed);
   beam__timers_fini(s);
   pthread_mutex_destroy(&s->tlock);
   pthread_mutex_destroy(&s->plock);
@@ -422,6 +433,7 @@ static void reap_all(void) {
       continue;
     beam__proc_timer_cancel(p);
     beam__proc_cleanup(p);
+    beam__mem_count_heap(NULL, p);
     beam__proc_reclaim(NULL, p);
   }
   atomic_store(&beam__rt.process_count, 0);

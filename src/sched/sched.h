@@ -36,6 +36,7 @@ typedef struct beam__sendafter beam__sendafter_t;
 /* Warm slots a scheduler keeps, and how many it moves at a time. */
 #define BEAM__STACK_CACHE 256
 #define BEAM__STACK_BATCH (BEAM__STACK_CACHE / 2)
+#define BEAM__HIB_BATCH 64 /* hibernations released together (idle.c) */
 
 /* A growable array of raw pids (idle.c). */
 typedef struct beam__pidvec {
@@ -91,6 +92,13 @@ typedef struct beam__sched {
   ** (idle.c): 'idle_in' fills, a pass consumes 'idle_pass'. */
   beam__pidvec_t idle_in, idle_pass;
   uint64_t idle_next_ms;
+  /* Hibernated processes whose stacks await one release (idle.c). */
+  struct beam__proc *hib[BEAM__HIB_BATCH];
+  unsigned hib_n;
+
+  /* Heap bytes of the processes it switched out, as deltas (memory.c);
+  ** written by its own thread only, read by beam_memory. */
+  _Atomic int64_t mem_heap;
 
   /* Watchdog (sysmon.c): bumped at each switch into a process and back,
   ** so odd while one runs; 'stuck' set by sysmon, cleared by the owner. */
@@ -292,6 +300,27 @@ void beam__stack_release_stacks(beam__proc_t **v, size_t n);
 /* Write the canary again after the stack's memory was given back. */
 void beam__stack_canary_reset(beam__proc_t *p);
 
+/* Accounting (memory.c). Heap bytes of processes are counted as deltas
+** at each switch out, on the scheduler's own counter. */
+extern _Atomic int64_t beam__mem_heap_other; /* deltas off any scheduler */
+static inline void beam__mem_count_heap(beam__sched_t *s, beam__proc_t *p) {
+  int64_t d = (int64_t) p->heap.bytes - (int64_t) p->heap_counted;
+  if (d == 0)
+    return;
+  p->heap_counted = p->heap.bytes;
+  if (s)
+    atomic_store_explicit(
+        &s->mem_heap,
+        atomic_load_explicit(&s->mem_heap, memory_order_relaxed) + d,
+        memory_order_relaxed);
+  else
+    atomic_fetch_add_explicit(&beam__mem_heap_other, d, memory_order_relaxed);
+}
+/* Descriptor bytes per process (stack.c). */
+size_t beam__stack_desc_bytes(void);
+/* Saved stacks now: how many, and their bytes (idle.c). */
+void beam__idle_stats(size_t *count, size_t *bytes);
+
 /* Long waits (idle.c): the stack of a process that has waited for a while
 ** is saved compactly and its pages go back to the OS. */
 extern _Atomic uint32_t beam__idle_epoch;
@@ -299,8 +328,12 @@ extern _Atomic uint32_t beam__idle_epoch;
 void beam__idle_list(beam__sched_t *s, beam__proc_t *p);
 /* [sched] Look at listed processes if due; returns when next due. */
 uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms);
-/* [sched] Put a saved stack back before 'p' runs. */
+/* [sched] Put a saved stack back (or a first frame, after hibernation)
+** before 'p' runs. */
 void beam__idle_thaw(beam__proc_t *p);
+/* [sched] 'p' switched out in beam_hibernate: give its stack back and let
+** it wait (or run at once if a message is queued). */
+void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p);
 /* Free a saved stack of a process that will never run again. */
 void beam__idle_discard(beam__proc_t *p);
 void beam__idle_thread_fini(beam__sched_t *s);

@@ -92,6 +92,7 @@ static _Atomic(table_t *) table;
 _Atomic size_t beam__atom_count; /* term.h: read by beam__term_bad */
 static _Atomic size_t limit = DEFAULT_LIMIT;
 static pthread_mutex_t insert_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Atomic size_t entry_bytes; /* entries and names, for beam_memory */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 /* ---- Index -> entry ---- */
@@ -211,6 +212,15 @@ int beam__atoms_set_limit(size_t n) {
   return rc;
 }
 
+size_t beam__atoms_bytes(void) {
+  table_t *t = atomic_load_explicit(&table, memory_order_acquire);
+  size_t slots = t ? (t->mask + 1) * sizeof(uint32_t) : 0;
+  return sizeof seg0 + sizeof static_entries + slots +
+         atomic_load_explicit(&beam__atom_count, memory_order_relaxed) *
+             sizeof(entry_t *) +
+         atomic_load_explicit(&entry_bytes, memory_order_relaxed);
+}
+
 size_t beam__atoms_count(void) {
   beam__atoms_init();
   return atomic_load_explicit(&beam__atom_count, memory_order_acquire);
@@ -258,6 +268,8 @@ static beam_term_t insert(const char *name, size_t len, uint32_t h) {
       beam__free(e);
       r = beam_error_term(BEAM_ENOMEM);
     } else {
+      atomic_fetch_add_explicit(&entry_bytes, sizeof *e + len + 1,
+                                memory_order_relaxed);
       slot_put(atomic_load_explicit(&table, memory_order_relaxed), h,
                (uint32_t) c);
       /* Release: beam__atoms_count() readers see the entries it counts. */

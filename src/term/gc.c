@@ -243,14 +243,18 @@ size_t beam__heap_young_bytes(const beam__heap_t *h) {
 ** linked as the newest old chunk. For a minor collection twice that, so
 ** that the next ones promote into its tail; not more, since a mapped
 ** chunk's first touches are what a minor collection would pay for. */
-static beam__chunk_t *new_old_chunk(size_t words, bool major) {
+static beam__chunk_t *new_old_chunk(size_t words, bool major, size_t exact) {
+  if (exact)
+    return beam__chunk_new(BEAM__CHUNK_HDR + exact);
   size_t bytes = BEAM__CHUNK_HDR + (major ? 1 : 2) * words * 8;
   bytes = BEAM_MAX(bytes, (size_t) MIN_OLD_CHUNK);
   return beam__chunk_new(bytes);
 }
 
-int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
-                       bool major) {
+/* 'exact': a major collection whose to-space is exactly that many bytes
+** (what an earlier one kept): beam__heap_compact. */
+static int collect(beam__heap_t *h, beam_term_t **roots, size_t n,
+                   bool major, size_t exact) {
   /* Major when what the old generation keeps has doubled since the last
   ** major one, or when its chunks are mostly empty tails. */
   if (!major &&
@@ -282,7 +286,7 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
   ** which becomes the whole old generation. */
   beam__chunk_t *fresh = NULL;
   if (major || (size_t) (h->old_end - h->old_top) < words * 8) {
-    if ((fresh = new_old_chunk(words, major)) == NULL) {
+    if ((fresh = new_old_chunk(words, major, exact)) == NULL) {
       beam__free(g.r);
       return BEAM_ENOMEM;
     }
@@ -335,6 +339,18 @@ int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
   h->live_after_gc = h->old_used;
   beam__free(g.r);
   return 0;
+}
+
+int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
+                       bool major) {
+  return collect(h, roots, n, major, 0);
+}
+
+int beam__heap_compact(beam__heap_t *h, beam_term_t **roots, size_t n) {
+  int rc = collect(h, roots, n, true, 0);
+  if (rc == 0)
+    rc = collect(h, roots, n, true, h->old_used + 8);
+  return rc;
 }
 
 /* ---- The public calls ---- */

@@ -117,6 +117,9 @@ size_t beam__chunk_trim(beam__chunk_t *c, const char *used);
 ** BEAM_ENOMEM with the heap unchanged. */
 int beam__heap_collect(beam__heap_t *h, beam_term_t **roots, size_t n,
                        bool major);
+/* A major collection into a to-space of exactly the live size (two
+** passes: the first measures), for a process about to hibernate. */
+int beam__heap_compact(beam__heap_t *h, beam_term_t **roots, size_t n);
 /* Bytes young terms and messages take now (what a collection looks at). */
 size_t beam__heap_young_bytes(const beam__heap_t *h);
 

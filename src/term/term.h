@@ -256,6 +256,8 @@ int beam__atoms_init(void);
 int beam__atoms_set_limit(size_t limit);
 /* Atoms that exist now. [any] */
 size_t beam__atoms_count(void);
+/* Bytes of the atom table and its names (beam_memory). */
+size_t beam__atoms_bytes(void);
 /* The existing atom named by 'len' bytes of UTF-8, or an error term:
 ** BEAM_ENOENT if no such atom exists (nothing is created), BEAM_EINVAL if
 ** the name is not a valid atom name. [any, nofail-alloc] */
