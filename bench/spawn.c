@@ -33,6 +33,7 @@
 enum {
   SPAWN_EXIT_BOUND = 10000, /* live children at most, spawn_exit */
   SETTLE_MS = 200,          /* spawn_idle: time for all to block, ms */
+  RSS_BACK_MS = 1000,       /* spawn_idle: time for RSS to fall back, ms */
   SKYNET_LEAVES = 1000000,
   SKYNET_FANOUT = 10,
 };
@@ -89,6 +90,13 @@ static void spawn_idle_root(beam_term_t arg) {
   while (beam_process_count() > start)
     BENCH_CHECK(beam_sleep(1));
   bench_put(g_res, "stop_ms", (double) (bench_now_ns() - t2) / 1e6, 1);
+  /* What is left once freed stacks have gone back to the OS (two
+  ** scavenge steps, stack.c) and malloc was trimmed (idle.c). */
+  memset(pids, 0, n * sizeof *pids); /* it was there at the first sample */
+  BENCH_CHECK(beam_sleep(RSS_BACK_MS));
+  size_t rss2 = bench_rss_bytes();
+  bench_put(g_res, "rss_left_mb",
+            rss2 > rss0 ? (double) (rss2 - rss0) / 1048576.0 : 0.0, 1);
   free(pids);
 }
 

@@ -191,7 +191,8 @@ typedef struct beam_memory {
   size_t binaries;       /* shared (reference-counted) binaries */
   size_t atoms;          /* the atom table and names */
   size_t process_count;
-  size_t idle_processes; /* processes whose stack is saved (docs/memory.md) */
+  size_t idle_processes; /* processes whose stack is saved, or discarded
+                            by beam_hibernate (docs/memory.md) */
 } beam_memory_t;
 /* [any] Fill '*out': 0, or BEAM_EINVAL for NULL. */
 BEAM_API int beam_memory(beam_memory_t *out);

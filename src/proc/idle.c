@@ -48,6 +48,7 @@ _Atomic uint32_t beam__idle_epoch = 1;
 static _Atomic uint64_t epoch_next_ms;
 static _Atomic size_t freed_bytes; /* saved stacks freed since a trim */
 static _Atomic size_t live_count, live_bytes; /* saved stacks now */
+static _Atomic size_t hibernated;             /* discarded stacks now */
 
 /* A saved stack: 'words' words from the saved sp to the top; a bitmap of
 ** which are nonzero, then those words in order. */
@@ -74,8 +75,9 @@ static void free_saved(beam__idle_stack_t *f) {
   beam__free(f);
 }
 
-void beam__idle_stats(size_t *count, size_t *bytes) {
-  *count = atomic_load_explicit(&live_count, memory_order_relaxed);
+void beam__idle_stats(size_t *away, size_t *bytes) {
+  *away = atomic_load_explicit(&live_count, memory_order_relaxed) +
+          atomic_load_explicit(&hibernated, memory_order_relaxed);
   *bytes = atomic_load_explicit(&live_bytes, memory_order_relaxed);
 }
 
@@ -157,6 +159,7 @@ void beam__idle_thaw(beam__proc_t *p) {
     return;
   }
   /* Hibernated: a new first frame on the empty stack. */
+  atomic_fetch_sub_explicit(&hibernated, 1, memory_order_relaxed);
 #ifdef BEAM_ASAN
   __asan_unpoison_memory_region(p->ctx.stack_lo, p->ctx.stack_size);
 #endif
@@ -174,25 +177,37 @@ static void flush_hibernated(beam__sched_t *s) {
     beam__sched_commit_wait(s, s->hib[i], BEAM__P_WAITING, false);
 }
 
+void beam__idle_flush(beam__sched_t *s) {
+  if (s->hib_n > 0)
+    flush_hibernated(s);
+}
+
 void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p) {
   beam__ctx_fini(&p->ctx); /* its TSan fiber; thaw makes a new one */
   p->pflags |= BEAM__PF_AWAY;
+  atomic_fetch_add_explicit(&hibernated, 1, memory_order_relaxed);
   if (p->mbox.inner_len > 0) { /* erlang:hibernate/3 wakes at once */
     atomic_store_explicit(&p->state, BEAM__P_RUNNABLE, memory_order_relaxed);
     beam__sched_ready(s, p, false);
     return;
   }
   /* FREEZING until the release: a waker's CAS fails, and the wait that
-  ** flush_hibernated publishes looks at the mailbox again. The next
-  ** beam__idle_step flushes (the loop's tick, or before it looks for work
-  ** elsewhere), or a full batch. */
+  ** flush_hibernated publishes looks at the mailbox again. A full batch
+  ** flushes, and so does the scheduler 1 ms after the first (pick), when
+  ** it looks for work elsewhere (beam__idle_step) or benches (spare.c):
+  ** a message to a hibernating process waits at most that long. */
   atomic_store_explicit(&p->state, BEAM__P_FREEZING, memory_order_relaxed);
+  if (s->hib_n == 0)
+    s->hib_due_ms = beam__rt_now_ms() + 1;
   s->hib[s->hib_n++] = p;
   if (s->hib_n == BEAM__HIB_BATCH)
     flush_hibernated(s);
 }
 
 void beam__idle_discard(beam__proc_t *p) {
+  if ((p->pflags & BEAM__PF_AWAY) && p->frozen == NULL)
+    atomic_fetch_sub_explicit(&hibernated, 1, memory_order_relaxed);
+  p->pflags &= ~(uint32_t) BEAM__PF_AWAY;
   free_saved(p->frozen);
   p->frozen = NULL;
 }
@@ -270,7 +285,12 @@ uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms) {
       return UINT64_MAX;
     if (now_ms < s->idle_next_ms)
       return s->idle_next_ms;
-    /* A new pass: what was listed since the last one. */
+    /* A new pass: what was listed since the last one. The spent vector
+    ** does not keep the size a burst of spawns once gave it. */
+    if (s->idle_pass.cap > 65536) {
+      beam__free(s->idle_pass.v);
+      s->idle_pass = (beam__pidvec_t){0};
+    }
     beam__pidvec_t t = s->idle_pass;
     s->idle_pass = s->idle_in;
     s->idle_in = t;

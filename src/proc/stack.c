@@ -59,6 +59,7 @@
 */
 #include "../sched/sched.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/mman.h>
 #ifdef BEAM_ASAN
@@ -76,6 +77,7 @@
 #define CANARY UINT64_C(0xcbea4dead5eed5ee)
 #define ALTSTACK_BYTES ((size_t) 64 << 10)
 #define SCAVENGE_MS 100 /* period of a scavenge step */
+#define TRIM_SLOTS 1024 /* slots released in a step that call malloc_trim */
 
 typedef struct region {
   struct region *next;
@@ -553,7 +555,8 @@ static void release(stack_class_t *c, char **v, size_t n, bool coalesce) {
 /* One step for class 'c': release what was 'aged' at the start, then
 ** 'warm' becomes 'aged'. Chunks keep the lock free during system calls;
 ** allocations meanwhile may take from either list. */
-static void scavenge_class(stack_class_t *c) {
+static size_t scavenge_class(stack_class_t *c) {
+  size_t released = 0;
   enum { CHUNK = 2048 };
   char *chunk[CHUNK];
   pthread_mutex_lock(&st.lock);
@@ -565,6 +568,7 @@ static void scavenge_class(stack_class_t *c) {
     atomic_fetch_sub_explicit(&st.resident, n, memory_order_relaxed);
     pthread_mutex_unlock(&st.lock);
     release(c, chunk, n, coalesce);
+    released += n;
     pthread_mutex_lock(&st.lock);
     memcpy(c->cold.v + c->cold.n, chunk, n * sizeof *chunk);
     c->cold.n += n;
@@ -573,6 +577,7 @@ static void scavenge_class(stack_class_t *c) {
   c->aged = c->warm;
   c->warm = empty;
   pthread_mutex_unlock(&st.lock);
+  return released;
 }
 
 uint64_t beam__stack_scavenge(uint64_t now_ms) {
@@ -589,8 +594,13 @@ uint64_t beam__stack_scavenge(uint64_t now_ms) {
   pthread_mutex_lock(&st.lock);
   unsigned nclass = st.nclass; /* classes are only ever added */
   pthread_mutex_unlock(&st.lock);
+  size_t released = 0;
   for (unsigned i = 0; i < nclass; i++)
-    scavenge_class(&st.cls[i]);
+    released += scavenge_class(&st.cls[i]);
+  /* Many processes gone: their heaps were freed to malloc as small
+  ** blocks, which it keeps unless asked to hand free pages back. */
+  if (released >= TRIM_SLOTS)
+    malloc_trim(0);
   atomic_store_explicit(&st.scavenging, false, memory_order_release);
   return now_ms + SCAVENGE_MS;
 }

@@ -319,6 +319,8 @@ static beam__proc_t *pick(beam__sched_t *s) {
       atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
           beam__rt_now_ms())
     beam__timers_run(s);
+  if (BEAM_UNLIKELY(s->hib_n > 0) && beam__rt_now_ms() >= s->hib_due_ms)
+    beam__idle_flush(s);
   beam__proc_t *p = beam__prio_get_urgent();
   if (!p)
     p = beam__prio_get_low(s, false);

@@ -95,6 +95,7 @@ typedef struct beam__sched {
   /* Hibernated processes whose stacks await one release (idle.c). */
   struct beam__proc *hib[BEAM__HIB_BATCH];
   unsigned hib_n;
+  uint64_t hib_due_ms; /* flushed by then (1 ms after the first) */
 
   /* Heap bytes of the processes it switched out, as deltas (memory.c);
   ** written by its own thread only, read by beam_memory. */
@@ -318,8 +319,9 @@ static inline void beam__mem_count_heap(beam__sched_t *s, beam__proc_t *p) {
 }
 /* Descriptor bytes per process (stack.c). */
 size_t beam__stack_desc_bytes(void);
-/* Saved stacks now: how many, and their bytes (idle.c). */
-void beam__idle_stats(size_t *count, size_t *bytes);
+/* Processes whose stack is not in place now (saved or, hibernated,
+** discarded), and the bytes of the saved ones (idle.c). */
+void beam__idle_stats(size_t *away, size_t *bytes);
 
 /* Long waits (idle.c): the stack of a process that has waited for a while
 ** is saved compactly and its pages go back to the OS. */
@@ -334,6 +336,8 @@ void beam__idle_thaw(beam__proc_t *p);
 /* [sched] 'p' switched out in beam_hibernate: give its stack back and let
 ** it wait (or run at once if a message is queued). */
 void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p);
+/* [sched] Release gathered hibernations now and let them wait. */
+void beam__idle_flush(beam__sched_t *s);
 /* Free a saved stack of a process that will never run again. */
 void beam__idle_discard(beam__proc_t *p);
 void beam__idle_thread_fini(beam__sched_t *s);

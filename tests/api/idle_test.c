@@ -27,10 +27,10 @@ static beam_memory_t memory(void) {
 
 /* ---- A frozen stack comes back word for word ---- */
 
-static int64_t sum_of(const volatile uint64_t *v, int n) {
-  int64_t s = 0;
+static uint64_t sum_of(const volatile uint64_t *v, int n) {
+  uint64_t s = 0;
   for (int i = 0; i < n; i++)
-    s += (int64_t) v[i];
+    s = s * 31 + v[i]; /* order matters: a word moved is caught too */
   return s;
 }
 
@@ -42,7 +42,7 @@ static void deep_waiter(beam_term_t arg) {
   for (int i = 0; i < 64; i++)
     words[i] = i % 3 == 0 ? 0 : UINT64_C(0x9e3779b97f4a7c15) * (uint64_t) i;
   volatile uint64_t *self_ptr = &words[17];
-  int64_t before = sum_of(words, 64);
+  uint64_t before = sum_of(words, 64);
   ASSERT_OK(beam_send(parent, beam_tuple(2, beam_atom("ready"), beam_self())));
   beam_term_t n;
   ASSERT_EQ(beam_receive(BEAM_INFINITY, "{go, N}", &n, NULL), 0);
@@ -223,9 +223,11 @@ static void hibernate_main(beam_term_t arg) {
   beam_term_t blob = beam_list(2, beam_binary(bytes, sizeof bytes),
                                beam_string("state"));
   beam_pid_t h;
+  size_t idle0 = memory().idle_processes;
   ASSERT_OK(beam_spawn(hibernate_start, beam_tuple(2, beam_self(), blob), &h));
   /* Signals do not end hibernation: process_info, a monitor, a link. */
   ASSERT_OK(beam_sleep(50));
+  ASSERT_GE(memory().idle_processes, idle0 + 1); /* its stack is gone */
   beam_process_info_t info;
   ASSERT_OK(beam_process_info(h, &info));
   ASSERT_LT(info.heap_bytes, 4096); /* the state only */
