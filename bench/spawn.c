@@ -17,8 +17,10 @@
 ** spawn_idle cannot observe "blocked in receive" through the public API:
 ** beam_process_count() only says a process exists. So 'wall_ms' stops when
 ** the count is reached (every beam_spawn() has returned), and the RSS
-** sample waits a further 200 ms, by which time every process has run to
-** its receive and touched its stack. The pid array is allocated and touched
+** sample waits a further second, by which time every process has run to
+** its receive and been idle long enough to count as idle: cbeam saves an
+** idle process's stack after 500-600 ms of waiting (docs/memory.md), and
+** the BEAM's figure does not move with the wait. The pid array is allocated and touched
 ** before the first RSS sample so it is not charged to the processes.
 **
 ** spawn_exit keeps at most SPAWN_EXIT_BOUND children alive: without a bound
@@ -32,7 +34,7 @@
 
 enum {
   SPAWN_EXIT_BOUND = 10000, /* live children at most, spawn_exit */
-  SETTLE_MS = 200,          /* spawn_idle: time for all to block, ms */
+  SETTLE_MS = 1000,         /* spawn_idle: idle for a second, ms */
   RSS_BACK_MS = 1000,       /* spawn_idle: time for RSS to fall back, ms */
   SKYNET_LEAVES = 1000000,
   SKYNET_FANOUT = 10,

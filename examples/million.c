@@ -56,7 +56,7 @@ static void round_of(const char *what, beam_fn_t fn, int64_t n) {
   while (beam_process_count() < base + (size_t) n)
     beam_sleep(1);
   int64_t t1 = beam_monotonic_ms();
-  beam_sleep(300); /* all reach their wait, and stay there a while */
+  beam_sleep(1000); /* all reach their wait and stay a while (docs/memory.md) */
   beam_memory_t m;
   beam_memory(&m);
   size_t rss1 = rss_bytes();

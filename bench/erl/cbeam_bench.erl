@@ -41,7 +41,7 @@
 -module(cbeam_bench).
 -export([main/0, main/1, idle_body/0]).
 
--define(SETTLE_MS, 200).
+-define(SETTLE_MS, 1000). % spawn_idle: as bench/spawn.c
 -define(SPAWN_EXIT_BOUND, 10000).
 -define(SKYNET_LEAVES, 1000000).
 -define(SKYNET_FANOUT, 10).

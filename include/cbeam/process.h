@@ -48,6 +48,11 @@ typedef struct beam_config {
                                 overflow": what it costs and what user code
                                 compiled without -fstack-clash-protection
                                 needs) */
+  int64_t idle_stack_ms;     /* a process that has waited this long (in
+                                receive or sleep) has its stack saved
+                                compactly and the page given back until it
+                                runs (docs/memory.md); 0 = 500 ms,
+                                BEAM_INFINITY = never, else at least 1 */
   void *reserved[2];
 } beam_config_t;
 

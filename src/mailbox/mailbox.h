@@ -21,17 +21,17 @@
 
 typedef _Atomic(beam__msg_t *) beam__link_t;
 
-/* No padding of its own: the descriptor puts 'head' on the line that
-** senders touch anyway (proc.h). */
+/* No padding of its own, and 'head' last: the descriptor starts a line
+** with it, apart from the owner's part (proc.h). */
 typedef struct beam__mailbox {
-  /* Written by every sender. */
-  _Atomic(beam__msg_t *) head;
   /* Owner only. */
   beam__msg_t *tail;
   beam__msg_t stub;
   beam__link_t first;  /* inner queue, oldest first */
   beam__link_t *lastp; /* link field of the inner queue's last message */
   int64_t inner_len;
+  /* Written by every sender. */
+  _Atomic(beam__msg_t *) head;
 } beam__mailbox_t;
 
 void beam__mailbox_init(beam__mailbox_t *mb);

@@ -16,9 +16,13 @@
 ** counter that moves every STEP_MS) and lists the process's pid on its
 ** scheduler once ('idle_listed'). A pass over a scheduler's list, once per
 ** step and at most BUDGET pids per call, drops processes that run again or
-** died, keeps those that waited less than two epochs, and freezes the rest:
-** so a process is frozen after 100-200 ms of waiting, and a process that
-** keeps waiting and waking is looked at once per pass, not once per wait.
+** died, keeps those that have not waited long enough, and freezes the
+** rest: by default a process is frozen after 500-600 ms of waiting
+** (beam_config_t.idle_stack_ms), and a process that keeps waiting and
+** waking is looked at once per pass, not once per wait. Shorter would
+** cost work that ends within a second (skynet, 1.1M processes: 9% of its
+** time went to saving and restoring stacks at 100-200 ms), for memory
+** that a waiting process only holds briefly anyway.
 ** Frozen processes are off the list: an idle runtime does no work at all.
 **
 ** Ownership. Freezing takes the process from WAITING (or SLEEPING) to
@@ -49,6 +53,15 @@ static _Atomic uint64_t epoch_next_ms;
 static _Atomic size_t freed_bytes; /* saved stacks freed since a trim */
 static _Atomic size_t live_count, live_bytes; /* saved stacks now */
 static _Atomic size_t hibernated;             /* discarded stacks now */
+/* Epochs a wait must have lasted (beam_config_t.idle_stack_ms); 0: never.
+** Set at boot, before any scheduler runs. */
+static uint32_t min_epochs = 6;
+
+void beam__idle_configure(int64_t ms) {
+  /* Waited at least 'ms': 'ms' rounded up to epochs, plus the one in
+  ** progress when the wait began. */
+  min_epochs = ms < 0 ? 0 : (uint32_t) ((ms + STEP_MS - 1) / STEP_MS) + 1;
+}
 
 /* A saved stack: 'words' words from the saved sp to the top; a bitmap of
 ** which are nonzero, then those words in order. */
@@ -104,6 +117,8 @@ static int pidvec_push(beam__pidvec_t *v, uint64_t pid) {
 }
 
 void beam__idle_list(beam__sched_t *s, beam__proc_t *p) {
+  if (min_epochs == 0)
+    return;
   if (atomic_exchange_explicit(&p->idle_listed, true, memory_order_seq_cst))
     return;
   if (pidvec_push(&s->idle_in, p->pid.raw) != 0) /* best effort */
@@ -254,7 +269,7 @@ static bool look_at(beam__proc_t *p, uint32_t epoch, frozen_t *batch,
   if (st != BEAM__P_WAITING && st != BEAM__P_SLEEPING)
     return !drop(p);
   uint32_t since = atomic_load_explicit(&p->wait_epoch, memory_order_relaxed);
-  if (epoch - since < 2)
+  if (epoch - since < min_epochs)
     return true;
   uint32_t expected = st;
   if (!atomic_compare_exchange_strong_explicit(

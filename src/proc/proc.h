@@ -2,10 +2,10 @@
 /*
 ** proc/proc.h: the process descriptor and the process-side primitives.
 **
-** Where a process lives: its descriptor sits at the top of its own stack
-** slot (stack.c), just above the stack. A new process therefore touches one
-** page for both, which is what makes a million idle processes cost ~4 KiB
-** each, and a reused slot is warm in cache.
+** Where a process lives: its descriptor (512 bytes, eight to a page) is in
+** a dense area at the start of its stack slot's region (stack.c), apart
+** from the stack, so that a process that waits for long can give its stack
+** page back while senders still find its mailbox (idle.c).
 **
 ** States ('state', atomic) and who may change them:
 **   RUNNING   set by the scheduler that runs it.
@@ -74,9 +74,24 @@ enum beam__pflags {
 };
 
 typedef struct beam__proc {
-  /* ---- The line senders touch: state, pid, signal flags, queue head.
-  ** (The descriptor is cache-line aligned, stack.c.) ---- */
-  _Atomic uint32_t state;    /* enum beam__pstate */
+  /* ---- The scheduler running it, or the process itself ---- */
+  beam__ctx_t ctx;
+  struct beam__sched *sched; /* scheduler now running it (or last) */
+  struct beam__sched *home;  /* pinned processes: their scheduler */
+  struct beam__proc *link;   /* global run queue / retire list */
+  /* The queue's owner part, then 'head', which every sender writes: it
+  ** starts a line of its own, shared only with fields that are cold (the
+  ** layout is checked in stack.c; the descriptor is line-aligned). */
+  beam__mailbox_t mbox;
+  uint64_t retire_epoch;             /* qsbr.c */
+  beam__msg_t *exit_reason;          /* the reason, once exiting (a block) */
+  struct beam__dirty_job *dirty_job; /* a dirty call in progress (dirty.c) */
+  struct beam__idle_stack *frozen;   /* its stack while given back (idle.c) */
+  uintptr_t fault_addr; /* a fault in its code (fault.c): si_addr */
+  uintptr_t fault_pc;   /* faulting instruction (abort: its caller) */
+
+  /* ---- What senders read: state, pid, signal flags (a line) ---- */
+  alignas(BEAM_CACHELINE) _Atomic uint32_t state; /* enum beam__pstate */
   uint32_t flags;            /* BEAM_SPAWN_* (immutable after spawn) */
   beam_pid_t pid;            /* immutable */
   _Atomic uint32_t doomed;   /* exit signals in flight that will end it */
@@ -87,30 +102,21 @@ typedef struct beam__proc {
   _Atomic bool idle_listed;  /* on a scheduler's idle list (idle.c) */
   _Atomic uint32_t wait_epoch; /* idle epoch of its last wait (idle.c) */
   _Atomic uint64_t reg_name; /* raw atom, 0 = none (registry.c) */
-  beam__mailbox_t mbox;      /* 'head' ends this line; the rest is owner's */
-
-  /* ---- The scheduler running it, or the process itself ---- */
-  beam__ctx_t ctx;
-  struct beam__sched *sched; /* scheduler now running it (or last) */
-  struct beam__sched *home;  /* pinned processes: their scheduler */
-  struct beam__proc *link;   /* global run queue / retire list */
-  uint32_t yield_reason;     /* enum beam__yield */
+  /* Rarely written: */
   uint32_t stack_class;      /* stack.c size class */
   uint32_t pflags;           /* BEAM__PF_* */
   uint8_t prio;              /* beam_priority_t (prio.c) */
   uint8_t exiting;           /* 0, or the phase of its exit (signal.c) */
   uint8_t killed_by_signal;  /* its end came from another process */
-  uint8_t in_receive;        /* for process_info's status */
-  uint8_t in_match;          /* a beam_receive_fn callback is running: no
-                                receive or mailbox removal (receive.c) */
   uint8_t dirty_kind;        /* BEAM__DIRTY_CPU or BEAM__DIRTY_IO */
   uint8_t fault_sig;         /* 0, or the signal that ends it (fault.c) */
   uint8_t fault_overflow;    /* the fault was in its stack guard */
-  uint64_t retire_epoch;     /* qsbr.c */
-  struct beam__idle_stack *frozen; /* its stack while given back (idle.c) */
-  size_t heap_counted;       /* heap bytes beam_memory knows of (memory.c) */
 
   /* ---- The process itself ---- */
+  uint32_t yield_reason;     /* enum beam__yield (every switch out) */
+  uint8_t in_receive;        /* for process_info's status */
+  uint8_t in_match;          /* a beam_receive_fn callback is running: no
+                                receive or mailbox removal (receive.c) */
   beam__heap_t heap;
   beam_fn_t fn;
   beam__msg_t *arg; /* the spawn argument until the process adopts it */
@@ -120,17 +126,10 @@ typedef struct beam__proc {
   struct beam__sched *timer_sched; /* wheel that holds 'timer', or NULL */
   uint64_t ref_mark_id;          /* newest ref made since the last receive */
   beam__link_t *ref_mark_pos;    /* inner-queue position when it was made */
-
-  /* ---- Signals and failure (signal.c, registry.c) ---- */
   struct beam__psig *sig;    /* links, monitors, hooks; made on first use */
   uint64_t switches;         /* times scheduled in */
   uint64_t reductions;       /* spent in finished slices (sched.c, run) */
-  beam__msg_t *exit_reason;  /* the reason, once exiting (a block) */
-  struct beam__dirty_job *dirty_job; /* a dirty call in progress (dirty.c) */
-
-  /* ---- A fault in its code (fault.c), written by the signal handler ---- */
-  uintptr_t fault_addr;   /* si_addr */
-  uintptr_t fault_pc;     /* faulting instruction (abort: its caller) */
+  size_t heap_counted;       /* heap bytes beam_memory knows of (memory.c) */
 } beam__proc_t;
 
 /* Signal kinds ('beam__msg_t.kind'; 0 is an ordinary message). */

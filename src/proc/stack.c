@@ -97,6 +97,8 @@ typedef struct stack_class {
   size_t region_bytes; /* a power of two: regions are aligned to it */
   size_t desc_area;    /* bytes at a region's start for its descriptors */
   size_t nslots;       /* slots per region */
+  unsigned slot_shift; /* slot_size = odd << slot_shift ... */
+  uint64_t slot_inv;   /* ... and odd * slot_inv == 1 (mod 2^64) */
   region_t *regions;
   char *bump, *bump_end;        /* never-used slots of the newest region */
   slot_list_t warm, aged, cold; /* see "Reuse" above */
@@ -197,8 +199,16 @@ int beam__stack_init(size_t default_usable, size_t guard_bytes) {
   st.page = (size_t) sysconf(_SC_PAGESIZE);
   st.guard_bytes = round_up(guard_bytes ? guard_bytes : st.page, st.page);
   st.desc_bytes = round_up(sizeof(beam__proc_t), BEAM_CACHELINE);
-  /* Eight to a page; a field more and the idle figure grows by 64 B. */
+  /* Eight to a page; a field more and the idle figure grows by 64 B. The
+  ** sanitizer builds add to the context (ctx.h), and lay out as they may. */
+#if !defined(BEAM_ASAN) && !defined(BEAM_TSAN)
   BEAM_STATIC_ASSERT(sizeof(beam__proc_t) <= 512, "descriptor fits 512 B");
+  BEAM_STATIC_ASSERT(offsetof(beam__proc_t, mbox.head) % BEAM_CACHELINE == 0,
+                     "the queue head starts a line");
+  BEAM_STATIC_ASSERT(offsetof(beam__proc_t, yield_reason) -
+                             offsetof(beam__proc_t, state) <= BEAM_CACHELINE,
+                     "nothing written at every switch shares senders' line");
+#endif
   st.nclass = 0;
   st.guard = GUARD_MADVISE;
   st.coalesce = true;
@@ -269,6 +279,13 @@ static int class_for(size_t usable) {
          c->region_bytes)
     c->nslots--;
   c->desc_area = round_up(c->nslots * st.desc_bytes, st.page);
+  /* desc_of divides exact multiples of slot_size: a shift and a multiply
+  ** by the odd part's inverse (Newton's iteration doubles its bits). */
+  c->slot_shift = (unsigned) __builtin_ctzll(c->slot_size);
+  uint64_t odd = c->slot_size >> c->slot_shift, inv = odd;
+  for (int k = 0; k < 5; k++)
+    inv *= 2 - odd * inv;
+  c->slot_inv = inv;
   return (int) st.nclass++;
 }
 
@@ -330,7 +347,8 @@ static int grow(stack_class_t *c) {
 /* The descriptor of the slot at 'lo' (see "Layout"). */
 static beam__proc_t *desc_of(const stack_class_t *c, const char *lo) {
   uintptr_t base = (uintptr_t) lo & ~(uintptr_t) (c->region_bytes - 1);
-  size_t i = ((uintptr_t) lo - base - c->desc_area) / c->slot_size;
+  uint64_t off = (uintptr_t) lo - base - c->desc_area; /* i * slot_size */
+  uint64_t i = (off >> c->slot_shift) * c->slot_inv;
   return (beam__proc_t *) (base + i * st.desc_bytes);
 }
 

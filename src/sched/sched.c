@@ -513,7 +513,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
       c.stack_size > ((size_t) 1 << 30) ||
       (c.flags & ~(BEAM_RUN_FAULTS_ABORT | BEAM_RUN_NO_SPARES)) ||
       c.dirty_io_threads > 1024 || spares > BEAM__MAX_SCHED - n ||
-      c.stack_guard > BEAM__STACK_GUARD_MAX)
+      c.stack_guard > BEAM__STACK_GUARD_MAX || c.idle_stack_ms < -1)
     return BEAM_EINVAL;
   bool expected = false;
   if (!atomic_compare_exchange_strong(&beam__rt.running, &expected, true))
@@ -538,6 +538,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
     rc = beam__stack_init(beam__rt.stack_size,
                           c.stack_guard ? c.stack_guard
                                         : BEAM__STACK_GUARD_DEFAULT);
+  beam__idle_configure(c.idle_stack_ms ? c.idle_stack_ms : 500);
   if (rc == 0)
     beam__fault_init(!(c.flags & BEAM_RUN_FAULTS_ABORT));
   if (rc == 0)

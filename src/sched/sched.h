@@ -326,6 +326,8 @@ void beam__idle_stats(size_t *away, size_t *bytes);
 /* Long waits (idle.c): the stack of a process that has waited for a while
 ** is saved compactly and its pages go back to the OS. */
 extern _Atomic uint32_t beam__idle_epoch;
+/* [boot] Freeze after 'ms' of waiting (-1: never). */
+void beam__idle_configure(int64_t ms);
 /* [sched] After commit_wait published the wait: list 'p' once. */
 void beam__idle_list(beam__sched_t *s, beam__proc_t *p);
 /* [sched] Look at listed processes if due; returns when next due. */

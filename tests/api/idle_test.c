@@ -10,8 +10,12 @@
 
 #include <string.h>
 
-/* Long enough for any process to be frozen (idle.c: 100-200 ms). */
+/* The tests freeze after 100 ms of waiting (beam_config_t.idle_stack_ms;
+** idle.c: 100-200 ms), so FROZEN_MS is long enough for any; one test
+** keeps the default (500-600 ms). */
+#define IDLE_MS 100
 #define FROZEN_MS 450
+#define DEFAULT_FROZEN_MS 900
 
 static int64_t int_of(beam_term_t t) {
   int64_t v = -1;
@@ -23,6 +27,11 @@ static beam_memory_t memory(void) {
   beam_memory_t m;
   ASSERT_OK(beam_memory(&m));
   return m;
+}
+
+static void forever_waiter(beam_term_t arg) {
+  (void) arg;
+  beam_receive(BEAM_INFINITY, "never", NULL);
 }
 
 /* ---- A frozen stack comes back word for word ---- */
@@ -53,12 +62,11 @@ static void deep_waiter(beam_term_t arg) {
 }
 
 static void frozen_main(beam_term_t arg) {
-  (void) arg;
   size_t idle0 = memory().idle_processes;
   beam_pid_t w;
   ASSERT_OK(beam_spawn(deep_waiter, beam_tuple(1, beam_self()), &w));
   ASSERT_OK(beam_receive(BEAM_INFINITY, "{ready, _}", NULL));
-  ASSERT_OK(beam_sleep(FROZEN_MS));
+  ASSERT_OK(beam_sleep(int_of(arg)));
   beam_memory_t m = memory();
   TLOG("idle processes %zu, saved stacks %zu bytes", m.idle_processes,
        m.stacks_saved);
@@ -71,8 +79,30 @@ static void frozen_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(idle_frozen_stack_comes_back_intact, 60) {
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = IDLE_MS};
+  ASSERT_RAN(beam_run(frozen_main, beam_int(FROZEN_MS), &cfg));
+}
+
+BEAM_TEST_T(idle_frozen_after_the_default_wait, 60) {
   beam_config_t cfg = {.schedulers = 2};
-  ASSERT_RAN(beam_run(frozen_main, beam_nil(), &cfg));
+  ASSERT_RAN(beam_run(frozen_main, beam_int(DEFAULT_FROZEN_MS), &cfg));
+}
+
+static void never_main(beam_term_t arg) {
+  (void) arg;
+  size_t idle0 = memory().idle_processes;
+  beam_pid_t w;
+  ASSERT_OK(beam_spawn(forever_waiter, beam_nil(), &w));
+  ASSERT_OK(beam_sleep(FROZEN_MS));
+  ASSERT_EQ(memory().idle_processes, idle0);
+  ASSERT_OK(beam_exit_signal(w, beam_atom("kill")));
+}
+
+BEAM_TEST_T(idle_stack_ms_infinity_never_freezes, 60) {
+  beam_config_t bad = {.idle_stack_ms = -2};
+  ASSERT_ERR(beam_run(never_main, beam_nil(), &bad), BEAM_EINVAL);
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = BEAM_INFINITY};
+  ASSERT_RAN(beam_run(never_main, beam_nil(), &cfg));
 }
 
 /* ---- Everything that wakes a waiting process wakes a frozen one ---- */
@@ -93,17 +123,13 @@ static void sleeper(beam_term_t arg) {
   ASSERT_OK(beam_send(parent, beam_atom("slept")));
 }
 
-static void forever(beam_term_t arg) {
-  (void) arg;
-  beam_receive(BEAM_INFINITY, "never", NULL);
-}
 
 static void wake_main(beam_term_t arg) {
   (void) arg;
   beam_pid_t t, s, k;
   ASSERT_OK(beam_spawn(timed_waiter, beam_tuple(1, beam_self()), &t));
   ASSERT_OK(beam_spawn(sleeper, beam_tuple(1, beam_self()), &s));
-  ASSERT_OK(beam_spawn(forever, beam_nil(), &k));
+  ASSERT_OK(beam_spawn(forever_waiter, beam_nil(), &k));
   beam_term_t mon = beam_monitor(k);
   ASSERT_OK(beam_sleep(FROZEN_MS));
   ASSERT_GE(memory().idle_processes, 3);
@@ -122,7 +148,7 @@ static void wake_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(idle_frozen_process_wakes_for_signal_and_deadline, 60) {
-  beam_config_t cfg = {.schedulers = 2};
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = IDLE_MS};
   ASSERT_RAN(beam_run(wake_main, beam_nil(), &cfg));
 }
 
@@ -184,7 +210,7 @@ static void many_main(beam_term_t arg) {
 }
 
 BEAM_TEST_T(idle_many_frozen_then_woken_then_gone, 120) {
-  beam_config_t cfg = {.schedulers = 2};
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = IDLE_MS};
   ASSERT_RAN(beam_run(many_main, beam_nil(), &cfg));
 }
 
