@@ -46,6 +46,7 @@ extern "C" {
 #include "cbeam/process.h"
 #include "cbeam/failure.h"
 #include "cbeam/etf.h"
+#include "cbeam/otp.h"
 
 /* [any, nofail] A static description of an error code ("unknown error" for
 ** codes that are not BEAM_E*). */

@@ -29,7 +29,9 @@
   XX(EPATTERN, -1006, "malformed pattern or format string")                    \
   XX(ENOTRUNNING, -1007, "runtime is not running")                             \
   XX(ETYPE, -1008, "term has the wrong type")                                 \
-  XX(ECALLBACK, -1009, "not allowed inside a receive match callback")
+  XX(ECALLBACK, -1009, "not allowed inside a receive match callback")        \
+  XX(EEXITED, -1010, "the process ended without a result")                     \
+  XX(ENOTOWNER, -1011, "only the owner may do this")
 
 typedef enum beam_errno {
 #define BEAM__ERR_ENUM(name, value, msg) BEAM_##name = (value),

@@ -133,6 +133,27 @@ typedef void (*beam_crash_reporter_t)(void *ctx, const beam_crash_t *crash);
 ** prints 'text' to stderr. */
 BEAM_API void beam_set_crash_reporter(beam_crash_reporter_t fn, void *ctx);
 
+/* ---- Aliases (erlang:alias/0) ----
+** An alias is a reference that, while active, lets messages sent to it
+** reach the process that made it; once deactivated, messages sent to it,
+** even those already on their way, are dropped unseen. A reply to a
+** request that was given up on can therefore never turn up later. cbeam's
+** references do not carry their process, so a send names both. */
+
+/* [proc, allocs] A new reference, an active alias of the caller. */
+BEAM_API beam_term_t beam_alias(void);
+/* [proc] Deactivate: 1 if 'alias' was an active alias of the caller, 0 if
+** not; BEAM_EBADARG for a term that is not a reference. */
+BEAM_API int beam_unalias(beam_term_t alias);
+/* [proc, allocs, yields] Send a copy of 'msg' to the alias 'alias' of
+** 'owner' (Alias ! Msg): it arrives as 'msg' if the alias is still active
+** when 'owner' takes it in, else it is dropped. Per sender, in order with
+** its other messages. 0 (also for a dead owner or an inactive alias),
+** BEAM_EBADARG (not a pid, not a reference), BEAM_ENOMEM, or the code of
+** an error term 'msg'. */
+BEAM_API int beam_send_alias(beam_pid_t owner, beam_term_t alias,
+                             beam_term_t msg);
+
 /* ---- process_info (I1-I5) ---- */
 
 typedef struct beam_process_info {

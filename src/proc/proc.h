@@ -144,6 +144,7 @@ enum beam__sig_kind {
   BEAM__SIG_DEMONITOR,   /* term: the monitor ref */
   BEAM__SIG_DOWN,        /* term: {'DOWN', Ref, process, Pid, Reason} */
   BEAM__SIG_INFO,        /* process_info request; term: the reply ref */
+  BEAM__SIG_ALIAS,       /* a message to an alias; term: {Alias, Msg} */
 };
 #define BEAM__SIG_AUX_DOOM 1u  /* the sender counted it in 'doomed' */
 #define BEAM__SIG_AUX_MAYBE 2u /* ... in 'doubtful' (signal.c, P7) */

@@ -74,6 +74,7 @@ typedef struct beam__psig {
   beam__u64map_t monitors;     /* ref id -> monitored pid raw */
   beam__u64map_t mon_names;    /* ref id -> name atom raw (by name) */
   beam__u64map_t monitored_by; /* ref id -> monitoring pid raw */
+  beam__u64map_t aliases;      /* ref id -> 1, while active */
   hook_t *hooks;
   size_t nhooks, hook_cap;
 } beam__psig_t;
@@ -93,6 +94,7 @@ void beam__signals_free(beam__proc_t *p) {
   beam__u64map_free(&g->monitors);
   beam__u64map_free(&g->mon_names);
   beam__u64map_free(&g->monitored_by);
+  beam__u64map_free(&g->aliases);
   beam__free(g->hooks);
   beam__free(g);
   p->sig = NULL;
@@ -263,6 +265,14 @@ beam__msg_t *beam__signal_handle(void *proc, beam__msg_t *m) {
     break;
   case BEAM__SIG_INFO:
     answer_info(p, m, !p->exiting);
+    break;
+  case BEAM__SIG_ALIAS: /* a message, if its alias is active */
+    id = beam__ref_id(beam_tuple_get(m->term, 0));
+    if (p->sig && beam__u64map_get(&p->sig->aliases, id, NULL)) {
+      m->term = beam_tuple_get(m->term, 1); /* inside the same block */
+      m->kind = BEAM__SIG_MSG;
+      return m;
+    }
     break;
   default: /* a message reaching a process that is ending */
     break;
@@ -639,6 +649,54 @@ int beam_on_exit_remove(beam_exit_hook_t fn, void *ctx) {
     }
   }
   return BEAM_ENOENT;
+}
+
+/* ---- Aliases ---- */
+
+beam_term_t beam_alias(void) {
+  int err = 0;
+  beam__proc_t *p = caller(&err);
+  if (!p)
+    return beam_error_term(err);
+  beam_term_t ref = beam_make_ref();
+  if (beam_is_error(ref))
+    return ref;
+  if (!psig(p) || beam__u64map_put(&p->sig->aliases, beam__ref_id(ref), 1))
+    return beam_error_term(BEAM_ENOMEM);
+  return ref;
+}
+
+int beam_unalias(beam_term_t alias) {
+  int err = 0;
+  beam__proc_t *p = caller(&err);
+  if (!p)
+    return err;
+  if (!beam_is_ref(alias))
+    return BEAM_EBADARG;
+  return p->sig && beam__u64map_del(&p->sig->aliases, beam__ref_id(alias),
+                                    NULL)
+             ? 1
+             : 0;
+}
+
+int beam_send_alias(beam_pid_t owner, beam_term_t alias, beam_term_t msg) {
+  beam__proc_t *self = beam__proc_current();
+  if (!self)
+    return BEAM_ENOTPROC;
+  if (!beam__is_pid(owner) || !beam_is_ref(alias))
+    return BEAM_EBADARG;
+  int bad = beam__term_bad(msg);
+  if (bad != 0)
+    return bad;
+  beam__proc_checkpoint(self, 1); /* before the lookup: it may yield */
+  int err = 0;
+  beam__msg_t *m = beam__msg_new(beam_tuple(2, alias, msg), &err);
+  if (!m)
+    return err;
+  m->kind = BEAM__SIG_ALIAS;
+  m->from = self->pid;
+  beam__proc_deliver(owner, m); /* a message's wake-up, not a signal's */
+  return 0;
 }
 
 /* ---- process_info ---- */
