@@ -4,7 +4,8 @@
 ** (src/otp/; docs/otp.md pairs each call with the Elixir it mirrors).
 **
 ** Task: a process that runs one function and replies to its owner, the
-** process that started it (SEMANTICS T1-T14).
+** process that started it (SEMANTICS T1-T14); async_stream runs one over
+** every element of an input, a bounded number at once (T15-T22).
 */
 #ifndef CBEAM_OTP_H
 #define CBEAM_OTP_H
@@ -69,5 +70,41 @@ BEAM_API int beam_task_start(beam_task_fn_t fn, beam_term_t arg,
                              beam_pid_t *pid);
 BEAM_API int beam_task_start_link(beam_task_fn_t fn, beam_term_t arg,
                                   beam_pid_t *pid);
+
+/* ---- Task.async_stream ---- */
+
+/* The input: returns 1 with the next element in '*elem', 0 at the end, or
+** a negative code (handed back by beam_async_stream_next). */
+typedef int (*beam_iter_fn_t)(void *ctx, beam_term_t *elem);
+
+typedef struct beam_stream_opts {
+  unsigned max_concurrency; /* tasks at once; 0 = beam_scheduler_count() */
+  int unordered;            /* ordered: false (results as they finish) */
+  int64_t timeout_ms;       /* per element, from its start; 0 = 5000 */
+  int kill_task_on_timeout; /* on_timeout: :kill_task (default :exit) */
+  int zip_input_on_exit;    /* {exit, {Elem, Reason}} instead */
+} beam_stream_opts_t;
+
+typedef struct beam_async_stream beam_async_stream_t;
+
+/* [proc] Task.async_stream(input, fn, opts) ('opts' may be NULL): nothing
+** runs yet (T15). 0, BEAM_EINVAL, BEAM_ENOMEM. Its terms live on the
+** caller's heap: do not collect it while the stream is open. */
+BEAM_API int beam_async_stream_open(beam_iter_fn_t next, void *ctx,
+                                    beam_task_fn_t fn,
+                                    const beam_stream_opts_t *opts,
+                                    beam_async_stream_t **stream);
+/* [proc, allocs, yields] The next result, {ok, V} or {exit, Reason}, in
+** input order unless 'unordered' (T16): 1, 0 when all are out, or an
+** error. A task past its timeout makes the caller exit with {timeout,
+** {'Elixir.Task.Supervised', stream, [Timeout]}} after the others are
+** killed (T19), or with kill_task_on_timeout is killed and gives {exit,
+** timeout} (T20). A crash reaches a caller that does not trap exits
+** through the link (T21). */
+BEAM_API int beam_async_stream_next(beam_async_stream_t *stream,
+                                    beam_term_t *result);
+/* [proc, nofail] Halt: kill the tasks still running, start no more (T22),
+** free the stream. NULL is allowed. */
+BEAM_API void beam_async_stream_close(beam_async_stream_t *stream);
 
 #endif
