@@ -36,6 +36,17 @@
 ** sides store their flag and then load the other's, seq_cst, so at least
 ** one of them lists it (and the exchange on 'idle_listed' lists it once).
 **
+** Hibernation (beam_hibernate) discards the stack outright. Its release
+** is batched (a system call and a TLB shootdown per hibernation cost
+** spawn-and-hibernate storms 2x), but the process waits at once: its
+** 'hib_release' says PENDING, and whichever comes first wins it by CAS:
+** the batch's flush (RELEASING, then NONE once the pages are gone) or the
+** process's next thaw (NONE: the pages stay, a first frame goes on them;
+** a thaw that finds RELEASING waits the few microseconds of the madvise).
+** The batch holds pids, not descriptors, so a process that woke and died
+** meanwhile is simply not found. A scheduler stuck in a C loop therefore
+** only delays giving the memory back, never a wake-up.
+**
 ** Sanitizers: the stack copy reads and writes another context's frames,
 ** whose ASan redzones are poisoned; the copy loops are not instrumented.
 */
@@ -48,6 +59,16 @@
 #define BATCH 256    /* processes frozen per release */
 #define TRIM_BYTES ((size_t) 16 << 20) /* freed saved stacks per trim */
 
+enum { HIB_NONE = 0, HIB_PENDING, HIB_RELEASING }; /* 'hib_release' */
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+  __asm__ volatile("pause");
+#elif defined(__aarch64__)
+  __asm__ volatile("yield");
+#endif
+}
+
 _Atomic uint32_t beam__idle_epoch = 1;
 static _Atomic uint64_t epoch_next_ms;
 static _Atomic size_t freed_bytes; /* saved stacks freed since a trim */
@@ -59,8 +80,13 @@ static uint32_t min_epochs = 6;
 
 void beam__idle_configure(int64_t ms) {
   /* Waited at least 'ms': 'ms' rounded up to epochs, plus the one in
-  ** progress when the wait began. */
-  min_epochs = ms < 0 ? 0 : (uint32_t) ((ms + STEP_MS - 1) / STEP_MS) + 1;
+  ** progress when the wait began; saturated far beyond any uptime. */
+  int64_t epochs = ms / STEP_MS + (ms % STEP_MS != 0) + 1;
+  min_epochs = ms < 0                      ? 0
+               : epochs >= UINT32_MAX / 2 ? UINT32_MAX / 2
+                                          : (uint32_t) epochs;
+  /* The clock restarts with each run (beam__rt_now_ms). */
+  atomic_store_explicit(&epoch_next_ms, 0, memory_order_relaxed);
 }
 
 /* A saved stack: 'words' words from the saved sp to the top; a bitmap of
@@ -99,8 +125,9 @@ void beam__idle_stats(size_t *away, size_t *bytes) {
 static void maybe_trim(void) {
   if (atomic_load_explicit(&freed_bytes, memory_order_relaxed) < TRIM_BYTES)
     return;
-  atomic_store_explicit(&freed_bytes, 0, memory_order_relaxed);
-  malloc_trim(0);
+  if (atomic_exchange_explicit(&freed_bytes, 0, memory_order_relaxed) >=
+      TRIM_BYTES) /* one scheduler trims */
+    malloc_trim(0);
 }
 
 static int pidvec_push(beam__pidvec_t *v, uint64_t pid) {
@@ -173,23 +200,40 @@ void beam__idle_thaw(beam__proc_t *p) {
     free_saved(f);
     return;
   }
-  /* Hibernated: a new first frame on the empty stack. */
+  /* Hibernated: a new first frame on the empty stack, once no release
+  ** of it is under way (see the top). */
   atomic_fetch_sub_explicit(&hibernated, 1, memory_order_relaxed);
+  uint8_t rel = HIB_PENDING;
+  if (!atomic_compare_exchange_strong_explicit(&p->hib_release, &rel,
+                                               HIB_NONE, memory_order_acquire,
+                                               memory_order_acquire))
+    while (atomic_load_explicit(&p->hib_release, memory_order_acquire) ==
+           HIB_RELEASING)
+      cpu_relax();
 #ifdef BEAM_ASAN
   __asan_unpoison_memory_region(p->ctx.stack_lo, p->ctx.stack_size);
 #endif
   beam__ctx_make(&p->ctx, beam__proc_entry);
 }
 
-/* Release the stacks of the hibernations gathered so far, then let them
-** wait: one madvise for neighbours, instead of a system call (and its TLB
-** shootdown) per hibernation. */
+/* Release the stacks of the hibernations gathered so far that no thaw
+** took back (see the top): one madvise for neighbours. */
 static void flush_hibernated(beam__sched_t *s) {
-  unsigned n = s->hib_n;
+  beam__proc_t *rel[BEAM__HIB_BATCH];
+  unsigned n = 0;
+  for (unsigned i = 0; i < s->hib_n; i++) {
+    beam__proc_t *p = beam__ptab_lookup((beam_pid_t){s->hib[i]});
+    uint8_t pending = HIB_PENDING;
+    if (p && atomic_compare_exchange_strong_explicit(
+                 &p->hib_release, &pending, HIB_RELEASING,
+                 memory_order_acquire, memory_order_relaxed))
+      rel[n++] = p;
+  }
   s->hib_n = 0;
-  beam__stack_release_stacks(s->hib, n);
+  beam__stack_release_stacks(rel, n);
   for (unsigned i = 0; i < n; i++)
-    beam__sched_commit_wait(s, s->hib[i], BEAM__P_WAITING, false);
+    atomic_store_explicit(&rel[i]->hib_release, HIB_NONE,
+                          memory_order_release);
 }
 
 void beam__idle_flush(beam__sched_t *s) {
@@ -206,17 +250,16 @@ void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p) {
     beam__sched_ready(s, p, false);
     return;
   }
-  /* FREEZING until the release: a waker's CAS fails, and the wait that
-  ** flush_hibernated publishes looks at the mailbox again. A full batch
-  ** flushes, and so does the scheduler 1 ms after the first (pick), when
-  ** it looks for work elsewhere (beam__idle_step) or benches (spare.c):
-  ** a message to a hibernating process waits at most that long. */
-  atomic_store_explicit(&p->state, BEAM__P_FREEZING, memory_order_relaxed);
+  /* The release waits for a batch (full, 1 ms old at the next pick, or
+  ** when the scheduler looks for work elsewhere or benches); the wait
+  ** does not (see the top). */
+  atomic_store_explicit(&p->hib_release, HIB_PENDING, memory_order_relaxed);
   if (s->hib_n == 0)
     s->hib_due_ms = beam__rt_now_ms() + 1;
-  s->hib[s->hib_n++] = p;
+  s->hib[s->hib_n++] = p->pid.raw;
   if (s->hib_n == BEAM__HIB_BATCH)
     flush_hibernated(s);
+  beam__sched_commit_wait(s, p, BEAM__P_WAITING, false);
 }
 
 void beam__idle_discard(beam__proc_t *p) {
@@ -241,6 +284,10 @@ static void freeze(beam__sched_t *s, frozen_t *v, size_t n) {
   size_t nrel = 0;
   for (size_t i = 0; i < n; i++) {
     beam__proc_t *p = v[i].p;
+    /* Hibernated, or frozen already by an older listing: no stack to
+    ** save. ('pflags' is ours to read: the CAS made us the owner.) */
+    if (p->pflags & BEAM__PF_AWAY)
+      continue;
     uint64_t *sp = p->ctx.sp;
     p->frozen = save(sp, (size_t) (stack_top(p) - sp));
     if (p->frozen) {

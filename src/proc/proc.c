@@ -34,7 +34,9 @@ void beam__proc_entry(void) {
   if (p->pflags & BEAM__PF_HIBERNATED) {
     /* Woken from beam_hibernate: by a message, or only by a signal (a
     ** link, a monitor, process_info), which does not end hibernation. */
+    p->in_receive = 1; /* process_info says waiting, as erl does */
     beam__signals_drain(p);
+    p->in_receive = 0;
     if (p->mbox.inner_len == 0)
       beam__proc_switch_out(p, BEAM__Y_HIBERNATE);
     p->pflags &= ~(uint32_t) BEAM__PF_HIBERNATED;

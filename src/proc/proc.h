@@ -86,7 +86,6 @@ typedef struct beam__proc {
   uint64_t retire_epoch;             /* qsbr.c */
   beam__msg_t *exit_reason;          /* the reason, once exiting (a block) */
   struct beam__dirty_job *dirty_job; /* a dirty call in progress (dirty.c) */
-  struct beam__idle_stack *frozen;   /* its stack while given back (idle.c) */
   uintptr_t fault_addr; /* a fault in its code (fault.c): si_addr */
   uintptr_t fault_pc;   /* faulting instruction (abort: its caller) */
 
@@ -111,9 +110,11 @@ typedef struct beam__proc {
   uint8_t dirty_kind;        /* BEAM__DIRTY_CPU or BEAM__DIRTY_IO */
   uint8_t fault_sig;         /* 0, or the signal that ends it (fault.c) */
   uint8_t fault_overflow;    /* the fault was in its stack guard */
+  _Atomic uint8_t hib_release; /* HIB_* of its hibernated stack (idle.c) */
+  struct beam__idle_stack *frozen; /* its stack while given back (idle.c) */
 
-  /* ---- The process itself ---- */
-  uint32_t yield_reason;     /* enum beam__yield (every switch out) */
+  /* ---- The process itself (a line apart from what senders read) ---- */
+  alignas(BEAM_CACHELINE) uint32_t yield_reason; /* enum beam__yield */
   uint8_t in_receive;        /* for process_info's status */
   uint8_t in_match;          /* a beam_receive_fn callback is running: no
                                 receive or mailbox removal (receive.c) */

@@ -205,8 +205,10 @@ int beam__stack_init(size_t default_usable, size_t guard_bytes) {
   BEAM_STATIC_ASSERT(sizeof(beam__proc_t) <= 512, "descriptor fits 512 B");
   BEAM_STATIC_ASSERT(offsetof(beam__proc_t, mbox.head) % BEAM_CACHELINE == 0,
                      "the queue head starts a line");
-  BEAM_STATIC_ASSERT(offsetof(beam__proc_t, yield_reason) -
-                             offsetof(beam__proc_t, state) <= BEAM_CACHELINE,
+  BEAM_STATIC_ASSERT(offsetof(beam__proc_t, state) % BEAM_CACHELINE == 0,
+                     "what senders read starts a line");
+  BEAM_STATIC_ASSERT(offsetof(beam__proc_t, yield_reason) ==
+                         offsetof(beam__proc_t, state) + BEAM_CACHELINE,
                      "nothing written at every switch shares senders' line");
 #endif
   st.nclass = 0;
@@ -305,7 +307,9 @@ static int reserve(stack_class_t *c, size_t more) {
 
 /* 'bytes' of fresh address space aligned to 'bytes' (a power of two). */
 static void *map_aligned(size_t bytes) {
-  char *m = mmap(NULL, 2 * bytes, PROT_READ | PROT_WRITE,
+  /* Reserve twice the size inaccessible (no commit charge even under
+  ** strict overcommit), keep the aligned part, make only that writable. */
+  char *m = mmap(NULL, 2 * bytes, PROT_NONE,
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (m == MAP_FAILED)
     return NULL;
@@ -314,6 +318,10 @@ static void *map_aligned(size_t bytes) {
     munmap(m, (size_t) (base - m));
   if (base + bytes < m + 2 * bytes)
     munmap(base + bytes, (size_t) (m + 2 * bytes - (base + bytes)));
+  if (mprotect(base, bytes, PROT_READ | PROT_WRITE) != 0) {
+    munmap(base, bytes);
+    return NULL;
+  }
   return base;
 }
 

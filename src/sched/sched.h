@@ -92,8 +92,9 @@ typedef struct beam__sched {
   ** (idle.c): 'idle_in' fills, a pass consumes 'idle_pass'. */
   beam__pidvec_t idle_in, idle_pass;
   uint64_t idle_next_ms;
-  /* Hibernated processes whose stacks await one release (idle.c). */
-  struct beam__proc *hib[BEAM__HIB_BATCH];
+  /* Pids of hibernated processes whose stacks await one release
+  ** (idle.c). */
+  uint64_t hib[BEAM__HIB_BATCH];
   unsigned hib_n;
   uint64_t hib_due_ms; /* flushed by then (1 ms after the first) */
 

@@ -84,7 +84,8 @@ static bool try_bench(beam__sched_t *s) {
 
 /* Fire what is due in our wheel, and give every queued process away. */
 static void hand_out(beam__sched_t *s) {
-  beam__idle_flush(s); /* hibernations it gathered may be readied */
+  beam__idle_flush(s); /* give back the stacks it gathered */
+  beam__idle_step(s, beam__rt_now_ms()); /* and look at its idle list */
   if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
       beam__rt_now_ms())
     beam__timers_run(s);

@@ -367,3 +367,81 @@ BEAM_TEST_T(memory_counts_heaps_binaries_atoms, 60) {
   beam_config_t cfg = {.schedulers = 2};
   ASSERT_RAN(beam_run(memory_main, beam_nil(), &cfg));
 }
+
+/* ---- Regressions found in review ---- */
+
+static void wake_reporter(beam_term_t parent) {
+  beam_term_t m;
+  ASSERT_OK(beam_receive_any(0, &m));
+  ASSERT_OK(beam_send(parent, beam_atom("woke")));
+}
+
+/* A process listed by an earlier wait, then hibernated: the idle pass
+** must not "freeze" its discarded stack (it restored zeros and jumped to
+** address 0). */
+static void waits_then_hibernates(beam_term_t parent) {
+  ASSERT_OK(beam_receive(BEAM_INFINITY, "go", NULL));
+  beam_hibernate(wake_reporter, parent);
+}
+
+static void listed_then_hibernated_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t w;
+  ASSERT_OK(beam_spawn(waits_then_hibernates, beam_self(), &w));
+  ASSERT_OK(beam_sleep(20));
+  ASSERT_OK(beam_send(w, beam_atom("go")));
+  ASSERT_OK(beam_sleep(FROZEN_MS)); /* passes have looked at it since */
+  ASSERT_OK(beam_send(w, beam_atom("tick")));
+  ASSERT_OK(beam_receive(5000, "woke", NULL));
+}
+
+BEAM_TEST_T(idle_a_listed_process_that_hibernates_wakes_in_its_function, 60) {
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = IDLE_MS};
+  ASSERT_RAN(beam_run(listed_then_hibernated_main, beam_nil(), &cfg));
+}
+
+/* A hibernation whose stack release waits in a batch of a scheduler that
+** then runs a plain C loop still wakes at once (on a spare). */
+static void hibernates(beam_term_t parent) {
+  beam_hibernate(wake_reporter, parent);
+}
+
+static void spins(beam_term_t arg) {
+  int64_t t0 = beam_monotonic_ms(), ms = 0;
+  beam_get_int(arg, &ms);
+  while (beam_monotonic_ms() - t0 < ms) /* no yield: the scheduler is stuck */
+    ;
+}
+
+static void stuck_batch_main(beam_term_t arg) {
+  (void) arg;
+  beam_pid_t h, l;
+  ASSERT_OK(beam_spawn(hibernates, beam_self(), &h));
+  ASSERT_OK(beam_spawn(spins, beam_int(1500), &l));
+  ASSERT_OK(beam_sleep(300)); /* a spare runs us meanwhile */
+  int64_t t0 = beam_monotonic_ms();
+  ASSERT_OK(beam_send(h, beam_atom("wake")));
+  ASSERT_OK(beam_receive(1000, "woke", NULL)); /* before the loop ends */
+  TLOG("woke after %" PRId64 " ms", beam_monotonic_ms() - t0);
+  ASSERT_OK(beam_exit_signal(l, beam_atom("kill")));
+}
+
+BEAM_TEST_T(hibernate_wakes_while_its_scheduler_is_stuck, 60) {
+  beam_config_t cfg = {.schedulers = 1};
+  ASSERT_RAN(beam_run(stuck_batch_main, beam_nil(), &cfg));
+}
+
+/* The idle clock restarts with each run. */
+BEAM_TEST_T(idle_freezes_in_a_second_run_too, 60) {
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = IDLE_MS};
+  ASSERT_RAN(beam_run(frozen_main, beam_int(FROZEN_MS), &cfg));
+  ASSERT_RAN(beam_run(frozen_main, beam_int(FROZEN_MS), &cfg));
+}
+
+/* A timeout of years does not wrap around into an early freeze. */
+BEAM_TEST_T(idle_stack_ms_of_years_does_not_wrap, 60) {
+  beam_config_t cfg = {.schedulers = 2, .idle_stack_ms = 429496729600};
+  ASSERT_RAN(beam_run(never_main, beam_nil(), &cfg));
+  cfg.idle_stack_ms = INT64_MAX;
+  ASSERT_RAN(beam_run(never_main, beam_nil(), &cfg));
+}
