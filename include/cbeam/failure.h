@@ -114,6 +114,10 @@ typedef void (*beam_exit_hook_t)(void *ctx, beam_term_t reason);
 BEAM_API int beam_on_exit(beam_exit_hook_t fn, void *ctx);
 /* [proc] Remove the newest hook with this fn and ctx: 0 or BEAM_ENOENT. */
 BEAM_API int beam_on_exit_remove(beam_exit_hook_t fn, void *ctx);
+/* [proc, nofail] In an exit hook: 1 if another process's exit signal
+** (kill included) is ending this one, 0 if it ended itself (returned,
+** beam_exit, a fault). 0 outside a process. */
+BEAM_API int beam_exit_by_signal(void);
 
 /* ---- Crash reports ---- */
 

@@ -6,6 +6,8 @@
 ** Task: a process that runs one function and replies to its owner, the
 ** process that started it (SEMANTICS T1-T14); async_stream runs one over
 ** every element of an input, a bounded number at once (T15-T22).
+** GenServer: a process that keeps a state and serves calls, casts and
+** other messages one at a time through callbacks (G1-G20).
 */
 #ifndef CBEAM_OTP_H
 #define CBEAM_OTP_H
@@ -106,5 +108,110 @@ BEAM_API int beam_async_stream_next(beam_async_stream_t *stream,
 /* [proc, nofail] Halt: kill the tasks still running, start no more (T22),
 ** free the stream. NULL is allowed. */
 BEAM_API void beam_async_stream_close(beam_async_stream_t *stream);
+
+/* ---- GenServer ---- */
+
+/* The callbacks; each returns the term its Elixir counterpart returns
+** (build them with beam_fmt: "{reply, ~t, ~t}"), anything else stops the
+** server with {bad_return_value, V}. NULL entries: init gives {ok, []};
+** a missing handle_call or handle_cast stops the server ({bad_call, Req},
+** {bad_cast, Req}); a missing handle_info logs the message and goes on. */
+typedef struct beam_gen_server {
+  /* {ok, S} | {ok, S, Timeout | hibernate | {continue, C}} | {stop, R} |
+  ** ignore */
+  beam_term_t (*init)(beam_term_t arg);
+  /* {reply, Reply, S[, Action]} | {noreply, S[, Action]} |
+  ** {stop, R, Reply, S} | {stop, R, S}. 'from' is opaque: keep it in the
+  ** state to answer later with beam_gen_server_reply. */
+  beam_term_t (*handle_call)(beam_term_t request, beam_term_t from,
+                             beam_term_t state);
+  /* {noreply, S[, Action]} | {stop, R, S}; the same for the next two. */
+  beam_term_t (*handle_cast)(beam_term_t request, beam_term_t state);
+  beam_term_t (*handle_info)(beam_term_t msg, beam_term_t state);
+  beam_term_t (*handle_continue)(beam_term_t cont, beam_term_t state);
+  /* When it stops on its own or is asked to (G16); not when killed by
+  ** another process's exit signal (G17). */
+  void (*terminate)(beam_term_t reason, beam_term_t state);
+} beam_gen_server_t;
+
+typedef struct beam_gen_server_opts {
+  const char *name;   /* register the server under this name; NULL: none */
+  int64_t timeout_ms; /* for init; 0 = infinity (G4) */
+} beam_gen_server_opts_t;
+
+/* [proc, allocs, yields] GenServer.start_link(cb, arg, opts) ('opts' may
+** be NULL): spawn the server linked to the caller, run init in it, and
+** return when init has: {ok, Pid}, {error, Reason} or ignore (G1, G3); the
+** error term of BEAM_EINVAL for a NULL 'cb'. 'cb' must outlive the
+** server. */
+BEAM_API beam_term_t beam_gen_server_start_link(
+    const beam_gen_server_t *cb, beam_term_t arg,
+    const beam_gen_server_opts_t *opts);
+/* [proc, allocs, yields] GenServer.start: the same, unlinked (G2). */
+BEAM_API beam_term_t beam_gen_server_start(const beam_gen_server_t *cb,
+                                           beam_term_t arg,
+                                           const beam_gen_server_opts_t *opts);
+/* [proc, allocs, yields] GenServer.call(server, request, timeout): the
+** reply. 'server' is a pid, a registered name or {Name, Node}. As in
+** Elixir every failure makes the caller exit with {Reason,
+** {'Elixir.GenServer', call, [Server, Request, Timeout]}}: noproc,
+** timeout (the late reply is dropped, G6), the server's exit reason,
+** calling_self (G5). A bad timeout: BEAM_EINVAL's error term. */
+BEAM_API beam_term_t beam_gen_server_call(beam_term_t server,
+                                          beam_term_t request,
+                                          int64_t timeout_ms);
+/* [proc, allocs, yields] The same, returning a code instead of exiting: 0
+** with '*reply'; BEAM_ENOPROC; BEAM_ETIMEDOUT; BEAM_EEXITED with '*reply'
+** the server's exit reason; BEAM_EBADARG (calling itself); BEAM_EINVAL.
+** 'reply' may be NULL. */
+BEAM_API int beam_gen_server_call_result(beam_term_t server,
+                                         beam_term_t request,
+                                         int64_t timeout_ms,
+                                         beam_term_t *reply);
+/* [proc, allocs, yields] GenServer.cast: 0, even to a dead or unknown
+** server (G12); the code of an error term 'request'. */
+BEAM_API int beam_gen_server_cast(beam_term_t server, beam_term_t request);
+/* [proc, allocs, yields] GenServer.reply(from, reply), from any process
+** (G7): 0, or BEAM_EBADARG for a 'from' that is not one. */
+BEAM_API int beam_gen_server_reply(beam_term_t from, beam_term_t reply);
+/* [proc, allocs, yields] GenServer.stop(server, reason, timeout):
+** terminate runs, the server exits with 'reason', then 0 (G18). The
+** caller exits with {noproc | timeout | Other, {'Elixir.GenServer', stop,
+** [Server, Reason, Timeout]}} if there is no such server, it takes too
+** long, or it ended otherwise. */
+BEAM_API int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
+                                  int64_t timeout_ms);
+
+/* ---- Agent ---- */
+
+/* Agent's functions: the initial state from an argument; a function of
+** the state and an argument (C has no closures). */
+typedef beam_term_t (*beam_agent_init_fn_t)(beam_term_t arg);
+typedef beam_term_t (*beam_agent_fn_t)(beam_term_t state, beam_term_t arg);
+
+/* [proc, allocs, yields] Agent.start_link(fn): the state is init(arg);
+** {ok, Pid} or GenServer's start results (G21). */
+BEAM_API beam_term_t beam_agent_start_link(beam_agent_init_fn_t init,
+                                           beam_term_t arg,
+                                           const beam_gen_server_opts_t *opts);
+/* [proc, allocs, yields] Agent.get: fn(State, arg), the state unchanged. */
+BEAM_API beam_term_t beam_agent_get(beam_term_t agent, beam_agent_fn_t fn,
+                                    beam_term_t arg, int64_t timeout_ms);
+/* [proc, allocs, yields] Agent.update: State = fn(State, arg); ok. */
+BEAM_API beam_term_t beam_agent_update(beam_term_t agent, beam_agent_fn_t fn,
+                                       beam_term_t arg, int64_t timeout_ms);
+/* [proc, allocs, yields] Agent.get_and_update: fn returns {Ret, New}; Ret.
+** These three exit the caller as GenServer's call does, with
+** 'Elixir.Agent' in the reason's context. */
+BEAM_API beam_term_t beam_agent_get_and_update(beam_term_t agent,
+                                               beam_agent_fn_t fn,
+                                               beam_term_t arg,
+                                               int64_t timeout_ms);
+/* [proc, allocs, yields] Agent.cast: State = fn(State, arg), later; 0. */
+BEAM_API int beam_agent_cast(beam_term_t agent, beam_agent_fn_t fn,
+                             beam_term_t arg);
+/* [proc, allocs, yields] Agent.stop: as beam_gen_server_stop. */
+BEAM_API int beam_agent_stop(beam_term_t agent, beam_term_t reason,
+                             int64_t timeout_ms);
 
 #endif

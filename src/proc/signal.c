@@ -611,6 +611,11 @@ int beam_demonitor(beam_term_t ref, unsigned opts) {
 
 /* ---- Exit hooks ---- */
 
+int beam_exit_by_signal(void) {
+  beam__proc_t *p = beam__proc_current();
+  return p && p->killed_by_signal;
+}
+
 int beam_on_exit(beam_exit_hook_t fn, void *ctx) {
   int err;
   beam__proc_t *p = caller(&err);

@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** otp/gen_server.c: Elixir's GenServer, on the public API only: a process
+** that keeps a state and runs one callback at a time, in mailbox order
+** (docs/otp.md; SEMANTICS G1-G20).
+**
+** Wire format, as OTP's: a call is {'$gen_call', From, Request} with From
+** = {CallerPid, Alias}; a reply is {Alias, Reply} sent to the caller's
+** alias, so that a reply after the call gave up is dropped (G6); a cast is
+** {'$gen_cast', Request}; stop/3 sends {'$gen_stop', Reason}; everything
+** else goes to handle_info.
+**
+** Callback results are the terms Elixir's callbacks return ({reply, R,
+** S}, {noreply, S, Timeout | hibernate | {continue, C}}, {stop, R, S},
+** ...), built with beam_fmt or beam_tuple; anything else stops the server
+** with {bad_return_value, V} (G11).
+**
+** terminate(Reason, State) runs when a callback asks to stop, when
+** stop/3 is called, when the parent's exit signal reaches a server that
+** traps exits (G16, G19), and when a callback ends the process itself
+** (beam_exit in it, a fault): an exit hook, skipped when another process's
+** exit signal ends the server (G17: kill, or any signal to a server that
+** does not trap exits).
+**
+** Memory: after each callback the server collects its heap when due, with
+** the state (and a pending continue) as roots (beam_gc_maybe): callbacks
+** never manage memory. A term a callback keeps outside the state (a From
+** in a C struct) must be in the state instead.
+*/
+#include <cbeam.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The server's own record, in its first frame. */
+typedef struct server {
+  const beam_gen_server_t *cb;
+  beam_term_t state;
+  beam_pid_t parent;
+  int64_t timeout;  /* of the next wait: BEAM_INFINITY or ms */
+  beam_term_t cont; /* a pending {continue, C}'s C, or [] */
+  bool has_cont, hibernate, in_callback;
+} server_t;
+
+static beam_term_t atom(const char *s) {
+  return beam_atom(s);
+}
+
+static beam_term_t fn_term(const void *p) {
+  return beam_uint((uint64_t) (uintptr_t) p);
+}
+
+static const void *term_fn(beam_term_t t) {
+  uint64_t v = 0;
+  beam_get_uint(t, &v);
+  return (const void *) (uintptr_t) v;
+}
+
+/* ---- Ending ---- */
+
+static void terminate_hook(void *ctx, beam_term_t reason) {
+  server_t *g = ctx;
+  /* G17: not for an end another process's exit signal caused. */
+  if (g->in_callback && !beam_exit_by_signal() && g->cb->terminate) {
+    g->in_callback = false;
+    g->cb->terminate(reason, g->state);
+  }
+}
+
+static _Noreturn void stop_with(server_t *g, beam_term_t reason) {
+  beam_on_exit_remove(terminate_hook, g);
+  if (g->cb->terminate)
+    g->cb->terminate(reason, g->state);
+  beam_exit(reason);
+}
+
+/* ---- Results ---- */
+
+static bool is_tagged(beam_term_t r, const char *tag, size_t n) {
+  return beam_is_tuple(r) && beam_tuple_size(r) == n &&
+         beam_is(beam_tuple_get(r, 0), tag);
+}
+
+/* The part after the state: a timeout, hibernate or {continue, C}.
+** false if it is none of these. */
+static bool take_action(server_t *g, beam_term_t a) {
+  int64_t ms;
+  if (beam_is(a, "hibernate")) {
+    g->hibernate = true;
+  } else if (beam_is(a, "infinity")) {
+    g->timeout = BEAM_INFINITY;
+  } else if (beam_get_int(a, &ms) == 0 && ms >= 0) {
+    g->timeout = ms;
+  } else if (is_tagged(a, "continue", 2)) {
+    g->cont = beam_tuple_get(a, 1);
+    g->has_cont = true;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/* {Tag, ..., S} or {Tag, ..., S, Action}: take S (at 'at') and the action;
+** false if the shape is wrong. */
+static bool take_state(server_t *g, beam_term_t r, size_t at) {
+  size_t n = beam_tuple_size(r);
+  if (n != at + 1 && n != at + 2)
+    return false;
+  if (n == at + 2 && !take_action(g, beam_tuple_get(r, at + 1)))
+    return false;
+  g->state = beam_tuple_get(r, at);
+  return true;
+}
+
+static _Noreturn void bad_return(server_t *g, beam_term_t r) {
+  stop_with(g, beam_tuple(2, atom("bad_return_value"), r));
+}
+
+/* {noreply, S[, Action]} | {stop, R, S}: handle_cast/info/continue. */
+static void noreply_result(server_t *g, beam_term_t r) {
+  g->timeout = BEAM_INFINITY;
+  if (beam_is_tuple(r) && beam_is(beam_tuple_get(r, 0), "noreply") &&
+      take_state(g, r, 1))
+    return;
+  if (is_tagged(r, "stop", 3)) {
+    g->state = beam_tuple_get(r, 2);
+    stop_with(g, beam_tuple_get(r, 1));
+  }
+  bad_return(g, r);
+}
+
+int beam_gen_server_reply(beam_term_t from, beam_term_t reply) {
+  if (!beam_is_tuple(from) || beam_tuple_size(from) != 2)
+    return BEAM_EBADARG;
+  beam_term_t alias = beam_tuple_get(from, 1);
+  return beam_send_alias(beam_tuple_get(from, 0), alias,
+                         beam_tuple(2, alias, reply));
+}
+
+static void call_result(server_t *g, beam_term_t from, beam_term_t r) {
+  g->timeout = BEAM_INFINITY;
+  if (beam_is_tuple(r) && beam_is(beam_tuple_get(r, 0), "reply") &&
+      beam_tuple_size(r) >= 3) {
+    beam_term_t reply = beam_tuple_get(r, 1);
+    if (!take_state(g, r, 2))
+      bad_return(g, r);
+    beam_gen_server_reply(from, reply);
+    return;
+  }
+  if (is_tagged(r, "stop", 4)) { /* G9: terminate, then the reply */
+    g->state = beam_tuple_get(r, 3);
+    beam_on_exit_remove(terminate_hook, g);
+    if (g->cb->terminate)
+      g->cb->terminate(beam_tuple_get(r, 1), g->state);
+    beam_gen_server_reply(from, beam_tuple_get(r, 2));
+    beam_exit(beam_tuple_get(r, 1));
+  }
+  noreply_result(g, r); /* {noreply, ...}, {stop, R, S} (G10), or bad */
+}
+
+/* ---- The loop ---- */
+
+static bool traps_exits(void) {
+  beam_process_info_t info;
+  return beam_process_info(beam_self(), &info) == 0 && info.trap_exit;
+}
+
+static void default_info(beam_term_t msg) {
+  char text[256];
+  beam_print(text, sizeof text, msg);
+  fprintf(stderr, "cbeam gen_server: unexpected message in handle_info: %s\n",
+          text);
+}
+
+static void dispatch(server_t *g, beam_term_t msg) {
+  const beam_gen_server_t *cb = g->cb;
+  g->in_callback = true;
+  if (is_tagged(msg, "$gen_call", 3)) {
+    beam_term_t req = beam_tuple_get(msg, 2), from = beam_tuple_get(msg, 1);
+    if (!cb->handle_call) /* G15: a missing handle_call crashes it */
+      stop_with(g, beam_tuple(2, atom("bad_call"), req));
+    call_result(g, from, cb->handle_call(req, from, g->state));
+  } else if (is_tagged(msg, "$gen_cast", 2)) {
+    beam_term_t req = beam_tuple_get(msg, 1);
+    if (!cb->handle_cast)
+      stop_with(g, beam_tuple(2, atom("bad_cast"), req));
+    noreply_result(g, cb->handle_cast(req, g->state));
+  } else if (is_tagged(msg, "$gen_stop", 2)) {
+    stop_with(g, beam_tuple_get(msg, 1)); /* G18 */
+  } else if (is_tagged(msg, "EXIT", 3) &&
+             beam_equal(beam_tuple_get(msg, 1), g->parent) && traps_exits()) {
+    stop_with(g, beam_tuple_get(msg, 2)); /* G19: the parent's exit */
+  } else if (cb->handle_info) {
+    noreply_result(g, cb->handle_info(msg, g->state));
+  } else {
+    default_info(msg); /* G15 */
+  }
+  g->in_callback = false;
+}
+
+static _Noreturn void serve(server_t *g);
+
+/* After beam_hibernate: {CbAddr, State, Parent}. */
+static void resume(beam_term_t a) {
+  server_t g = {term_fn(beam_tuple_get(a, 0)), beam_tuple_get(a, 1),
+                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(),
+                false, false, false};
+  serve(&g);
+}
+
+static _Noreturn void serve(server_t *g) {
+  beam_on_exit(terminate_hook, g);
+  for (;;) {
+    if (g->has_cont) { /* G14: before any message */
+      g->has_cont = false;
+      g->in_callback = true;
+      noreply_result(g, g->cb->handle_continue
+                            ? g->cb->handle_continue(g->cont, g->state)
+                            : beam_tuple(2, atom("bad_continue"), g->cont));
+      g->in_callback = false;
+      continue;
+    }
+    beam_gc_maybe(&g->state);
+    if (g->hibernate) {
+      g->hibernate = false;
+      beam_on_exit_remove(terminate_hook, g);
+      beam_hibernate(resume, beam_tuple(3, fn_term(g->cb), g->state,
+                                        g->parent));
+    }
+    beam_term_t msg;
+    if (beam_receive_any(g->timeout, &msg) == BEAM_ETIMEDOUT)
+      msg = atom("timeout"); /* G13: nothing came in time */
+    g->timeout = BEAM_INFINITY;
+    dispatch(g, msg);
+  }
+}
+
+/* ---- Starting ---- */
+
+/* The server's first function: {CbAddr, Arg, Parent, StarterAlias, Name}. */
+static void server_main(beam_term_t a) {
+  server_t g = {term_fn(beam_tuple_get(a, 0)), beam_nil(),
+                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(),
+                false, false, false};
+  beam_pid_t starter = g.parent;
+  beam_term_t alias = beam_tuple_get(a, 3), name = beam_tuple_get(a, 4);
+  beam_term_t ack;
+  /* G3: the name first, so init sees it. */
+  if (beam_is_atom(name) && beam_register(name, beam_self()) != 0) {
+    ack = beam_tuple(2, atom("error"),
+                     beam_tuple(2, atom("already_started"),
+                                beam_whereis(name)));
+    beam_send_alias(starter, alias, beam_tuple(2, alias, ack));
+    return; /* exits normal */
+  }
+  beam_term_t r = g.cb->init ? g.cb->init(beam_tuple_get(a, 1))
+                             : beam_tuple(2, atom("ok"), beam_nil());
+  beam_term_t reason = beam_nil();
+  bool ok = false;
+  if (is_tagged(r, "ok", 2) || (is_tagged(r, "ok", 3) &&
+                                take_action(&g, beam_tuple_get(r, 2)))) {
+    g.state = beam_tuple_get(r, 1);
+    ack = beam_tuple(2, atom("ok"), beam_self());
+    ok = true;
+  } else if (is_tagged(r, "stop", 2)) {
+    reason = beam_tuple_get(r, 1);
+    ack = beam_tuple(2, atom("error"), reason);
+  } else if (beam_is(r, "ignore")) {
+    reason = atom("normal");
+    ack = r;
+  } else {
+    reason = beam_tuple(2, atom("bad_return_value"), r);
+    ack = beam_tuple(2, atom("error"), reason);
+  }
+  if (!ok && beam_is_atom(name)) {
+    int gone = beam_unregister(name); /* released before start returns */
+    (void) gone;                      /* (not ours any more: fine) */
+  }
+  beam_send_alias(starter, alias, beam_tuple(2, alias, ack));
+  if (!ok)
+    beam_exit(reason);
+  serve(&g);
+}
+
+typedef struct start_wait {
+  beam_term_t alias, ref;
+} start_wait_t;
+
+static int match_start(beam_term_t msg, void *ctx) {
+  start_wait_t *w = ctx;
+  if (beam_is_tuple(msg) && beam_tuple_size(msg) == 2 &&
+      beam_equal(beam_tuple_get(msg, 0), w->alias))
+    return 1;
+  if (is_tagged(msg, "DOWN", 5) && beam_equal(beam_tuple_get(msg, 1), w->ref))
+    return 2;
+  return 0;
+}
+
+static beam_term_t start(const beam_gen_server_t *cb, beam_term_t arg,
+                         const beam_gen_server_opts_t *opts, bool link) {
+  if (cb == NULL)
+    return beam_error_term(BEAM_EINVAL);
+  beam_term_t name = opts && opts->name ? atom(opts->name) : beam_nil();
+  int64_t timeout = opts && opts->timeout_ms ? opts->timeout_ms : BEAM_INFINITY;
+  start_wait_t w = {beam_alias(), beam_nil()};
+  beam_pid_t pid;
+  beam_spawn_opts_t o = {.flags = BEAM_SPAWN_MONITOR |
+                                  (link ? BEAM_SPAWN_LINK : 0u),
+                         .monitor_ref = &w.ref};
+  int rc = beam_spawn_opt(server_main,
+                          beam_tuple(5, fn_term(cb), arg, beam_self(), w.alias,
+                                     name),
+                          &o, &pid);
+  if (rc != 0) {
+    beam_unalias(w.alias);
+    return beam_error_term(rc);
+  }
+  beam_term_t msg, result;
+  int got = beam_receive_fn(timeout, match_start, &w, &msg);
+  if (got == 1) {
+    result = beam_tuple_get(msg, 1);
+    /* A server that did not start sends its DOWN next; keep it out. */
+    beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH);
+  } else if (got == 2) { /* init crashed (or exited) without a word */
+    result = beam_tuple(2, atom("error"), beam_tuple_get(msg, 4));
+  } else { /* G1: init took too long: killed, and no EXIT for us */
+    beam_unlink(pid);
+    beam_exit_signal(pid, atom("kill"));
+    beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH);
+    result = beam_tuple(2, atom("error"), atom("timeout"));
+  }
+  beam_unalias(w.alias);
+  return result;
+}
+
+beam_term_t beam_gen_server_start_link(const beam_gen_server_t *cb,
+                                       beam_term_t arg,
+                                       const beam_gen_server_opts_t *opts) {
+  return start(cb, arg, opts, true);
+}
+
+beam_term_t beam_gen_server_start(const beam_gen_server_t *cb,
+                                  beam_term_t arg,
+                                  const beam_gen_server_opts_t *opts) {
+  return start(cb, arg, opts, false);
+}
+
+/* ---- Calling ---- */
+
+/* A pid, a registered name, or {Name, Node} of this node; else
+** 'undefined'. */
+static beam_term_t resolve(beam_term_t server) {
+  if (beam_is_pid(server))
+    return server;
+  if (beam_is_tuple(server) && beam_tuple_size(server) == 2)
+    server = beam_tuple_get(server, 0);
+  return beam_is_atom(server) ? beam_whereis(server) : atom("undefined");
+}
+
+static _Noreturn void call_exit(beam_term_t reason, const char *fun,
+                                beam_term_t server, beam_term_t x,
+                                int64_t timeout) {
+  beam_term_t t =
+      timeout == BEAM_INFINITY ? atom("infinity") : beam_int(timeout);
+  beam_exit(beam_tuple(2, reason,
+                       beam_tuple(3, atom("Elixir.GenServer"), atom(fun),
+                                  beam_list(3, server, x, t))));
+}
+
+int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
+                                int64_t timeout_ms, beam_term_t *reply) {
+  beam_term_t out = beam_nil();
+  int rc = 0;
+  beam_pid_t pid = resolve(server);
+  if (timeout_ms < BEAM_INFINITY) {
+    rc = BEAM_EINVAL;
+  } else if (!beam_is_pid(pid)) {
+    rc = BEAM_ENOPROC;
+  } else if (beam_equal(pid, beam_self())) {
+    rc = BEAM_EBADARG; /* calling_self */
+    out = atom("calling_self");
+  } else {
+    start_wait_t w = {beam_alias(), beam_monitor(pid)};
+    beam_send(pid, beam_tuple(3, atom("$gen_call"),
+                              beam_tuple(2, beam_self(), w.alias), request));
+    beam_term_t msg;
+    int got = beam_receive_fn(timeout_ms, match_start, &w, &msg);
+    beam_unalias(w.alias);
+    if (got == 1) {
+      beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH);
+      out = beam_tuple_get(msg, 1);
+    } else if (got == 2) {
+      out = beam_tuple_get(msg, 4);
+      rc = beam_is(out, "noproc") ? BEAM_ENOPROC : BEAM_EEXITED;
+    } else {
+      beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH); /* G6 */
+      rc = BEAM_ETIMEDOUT;
+    }
+  }
+  if (reply)
+    *reply = out;
+  return rc;
+}
+
+beam_term_t beam_gen_server_call(beam_term_t server, beam_term_t request,
+                                 int64_t timeout_ms) {
+  beam_term_t v;
+  int rc = beam_gen_server_call_result(server, request, timeout_ms, &v);
+  if (rc == 0)
+    return v;
+  if (rc == BEAM_EINVAL)
+    return beam_error_term(rc);
+  beam_term_t reason = rc == BEAM_ETIMEDOUT ? atom("timeout")
+                       : rc == BEAM_ENOPROC  ? atom("noproc")
+                                             : v; /* exit reason, calling_self */
+  call_exit(reason, "call", server, request, timeout_ms);
+}
+
+int beam_gen_server_cast(beam_term_t server, beam_term_t request) {
+  beam_pid_t pid = resolve(server);
+  if (!beam_is_pid(pid))
+    return 0; /* G12: never fails */
+  int rc = beam_send(pid, beam_tuple(2, atom("$gen_cast"), request));
+  return rc == BEAM_EBADTERM || rc == BEAM_ENOTPROC ? rc : 0;
+}
+
+int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
+                         int64_t timeout_ms) {
+  beam_pid_t pid = resolve(server);
+  if (!beam_is_pid(pid))
+    call_exit(atom("noproc"), "stop", server, reason, timeout_ms);
+  beam_term_t ref = beam_monitor(pid);
+  beam_send(pid, beam_tuple(2, atom("$gen_stop"), reason));
+  beam_term_t why;
+  if (beam_receive(timeout_ms, "{'DOWN', ~t, process, _, R}", ref, &why,
+                   NULL) != 0) {
+    beam_demonitor(ref, BEAM_DEMONITOR_FLUSH);
+    call_exit(atom("timeout"), "stop", server, reason, timeout_ms);
+  }
+  if (beam_is(why, "noproc"))
+    call_exit(why, "stop", server, reason, timeout_ms);
+  if (!beam_equal(why, reason)) /* it ended otherwise meanwhile */
+    call_exit(why, "stop", server, reason, timeout_ms);
+  return 0;
+}
