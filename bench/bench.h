@@ -35,6 +35,7 @@ typedef struct bench_opts {
   int yield_check;    /* --yield-check (fairness): hogs call beam_yield_check */
   int64_t keys;       /* --keys (map_state) */
   int64_t live_mb;    /* --live (gc): MiB of live terms */
+  int64_t clients;    /* --clients (genserver_call) */
   unsigned schedulers; /* --schedulers */
   int runs;           /* --runs */
 } bench_opts_t;
@@ -60,7 +61,7 @@ typedef struct bench_result {
 typedef void (*bench_fn_t)(const bench_opts_t *o, bench_result_t *r);
 
 /* ---- Workloads (spawn.c, messaging.c, timers.c, bigmsg.c, fairness.c,
-** hiccup.c, memory.c) ---- */
+** hiccup.c, memory.c, otp.c) ---- */
 
 void bench_spawn_idle(const bench_opts_t *o, bench_result_t *r);
 void bench_spawn_exit(const bench_opts_t *o, bench_result_t *r);
@@ -75,6 +76,8 @@ void bench_fairness(const bench_opts_t *o, bench_result_t *r);
 void bench_hiccup(const bench_opts_t *o, bench_result_t *r); /* no runtime */
 void bench_map_state(const bench_opts_t *o, bench_result_t *r);
 void bench_gc(const bench_opts_t *o, bench_result_t *r);
+void bench_genserver_call(const bench_opts_t *o, bench_result_t *r);
+void bench_genserver_cast(const bench_opts_t *o, bench_result_t *r);
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
 /* map_state's --n default depends on --keys. */

@@ -41,6 +41,7 @@ enum {
   OPT_YIELD_CHECK = 1u << 6,
   OPT_KEYS = 1u << 7,
   OPT_LIVE = 1u << 8,
+  OPT_CLIENTS = 1u << 9,
 };
 
 typedef struct workload {
@@ -80,6 +81,11 @@ static const workload_t workloads[] = {
      "N random updates of a K-key map state, collected: update_ns"},
     {"gc", bench_gc, OPT_LIVE, {.live_mb = 1},
      "major / minor collection of an MB-MiB live set: pause_us, minor_us"},
+    {"genserver_call", bench_genserver_call, OPT_N | OPT_CLIENTS,
+     {.n = 1000000, .clients = 1},
+     "N GenServer calls, C clients on C servers: call_ns, calls_per_s"},
+    {"genserver_cast", bench_genserver_cast, OPT_N, {.n = 1000000},
+     "N GenServer casts, then one call: cast_ns"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -102,6 +108,8 @@ static _Noreturn void usage(FILE *out, int status) {
         "  --yield-check   hogs call beam_yield_check() (fairness)\n"
         "  --keys K        keys of the map (map_state; default 1000)\n"
         "  --live MB       MiB of live terms (gc; default 1)\n"
+        "  --clients C     clients, each with its own server (genserver_call;\n"
+        "                  default 1)\n"
         "  --schedulers K  scheduler threads; 0 = one per core (default)\n"
         "  --runs R        run R times, report the median run (default 1)\n"
         "\nPrints one line: workload=NAME key=value ...; see bench/README.md\n",
@@ -187,6 +195,9 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     } else if (strcmp(opt, "--live") == 0) {
       need = OPT_LIVE;
       o->live_mb = parse_count(opt, val, 1, 100000);
+    } else if (strcmp(opt, "--clients") == 0) {
+      need = OPT_CLIENTS;
+      o->clients = parse_count(opt, val, 1, 1000000);
     } else if (strcmp(opt, "--schedulers") == 0) {
       o->schedulers = (unsigned) parse_count(opt, val, 0, 1024);
     } else if (strcmp(opt, "--runs") == 0) {
@@ -275,6 +286,8 @@ int main(int argc, char **argv) {
     printf(" keys=%lld", (long long) o.keys);
   if (w->accepts & OPT_LIVE)
     printf(" live=%lld", (long long) o.live_mb);
+  if (w->accepts & OPT_CLIENTS)
+    printf(" clients=%lld", (long long) o.clients);
   if (o.n > 0) /* fairness and gc have no N */
     printf(" n=%lld", (long long) o.n);
   if (w->accepts & OPT_LAPS)

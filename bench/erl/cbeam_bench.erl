@@ -40,6 +40,8 @@
 %% adds the VM's own accounting as an extra key.
 -module(cbeam_bench).
 -export([main/0, main/1, idle_body/0]).
+%% gen_server callbacks (genserver_call, genserver_cast)
+-export([init/1, handle_call/3, handle_cast/2]).
 
 -define(SETTLE_MS, 1000). % spawn_idle: as bench/spawn.c
 -define(SPAWN_EXIT_BOUND, 10000).
@@ -80,7 +82,10 @@ workloads() ->
      {"bigmsg", fun bigmsg/1, [n, kind], #{kind => "bin"}},
      {"fairness", fun fairness/1, [hogs], #{hogs => 4}},
      {"map_state", fun map_state/1, [n, keys], #{keys => 1000}},
-     {"gc", fun gc/1, [live], #{live => 1}}].
+     {"gc", fun gc/1, [live], #{live => 1}},
+     {"genserver_call", fun genserver_call/1, [n, clients],
+      #{n => 1000000, clients => 1}},
+     {"genserver_cast", fun genserver_cast/1, [n], #{n => 1000000}}].
 
 %% ---- Driver ----
 
@@ -101,7 +106,7 @@ usage(Dev) ->
               "usage: beam-bench.sh WORKLOAD [options]~n"
               "workloads: ~ts~n"
               "options: --n N --laps L --senders S --queued Q --kind bin|list~n"
-              "         --hogs H --keys K --live MB --schedulers K --runs R~n"
+              "         --hogs H --keys K --live MB --clients C --schedulers K --runs R~n"
               "         (each workload takes only those it uses; see bench/README.md)~n",
               [lists:join(" ", [W || {W, _, _, _} <- workloads()])]).
 
@@ -141,6 +146,7 @@ parse([Opt, Val | Rest], Name, Accepts, O) ->
             "--hogs" -> {hogs, count(Opt, Val, 0, 100000)};
             "--keys" -> {keys, count(Opt, Val, 1, 100000000)};
             "--live" -> {live, count(Opt, Val, 1, 100000)};
+            "--clients" -> {clients, count(Opt, Val, 1, 1000000)};
             "--kind" when Val =:= "bin"; Val =:= "list";
                           Val =:= "receive"; Val =:= "hibernate" -> {kind, Val};
             "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin, list, receive or hibernate)"});
@@ -220,6 +226,7 @@ report(Name, Accepts, O, Runs) ->
               [io_lib:format(" hogs=~b", [maps:get(hogs, O)]) || lists:member(hogs, Accepts)],
               [io_lib:format(" keys=~b", [maps:get(keys, O)]) || lists:member(keys, Accepts)],
               [io_lib:format(" live=~b", [maps:get(live, O)]) || lists:member(live, Accepts)],
+              [io_lib:format(" clients=~b", [maps:get(clients, O)]) || lists:member(clients, Accepts)],
               [io_lib:format(" n=~b", [maps:get(n, O)]) || is_map_key(n, O)],
               [io_lib:format(" laps=~b", [maps:get(laps, O)]) || lists:member(laps, Accepts)],
               io_lib:format(" runs=~b", [R])],
@@ -939,3 +946,57 @@ gc_list_ok(_, _, _) -> false.
 
 %% The lower middle one, as main.c's median.
 median(Xs) -> lists:nth((length(Xs) - 1) div 2 + 1, lists:sort(Xs)).
+
+%% ---- genserver_call, genserver_cast (otp.c) ----
+%% A gen_server whose state is the sum of every {add, I}; each reply is
+%% checked against the sum the client computes.
+
+init([]) -> {ok, 0}.
+
+handle_call({add, I}, _From, S) -> {reply, S + I, S + I};
+handle_call(sum, _From, S) -> {reply, S, S}.
+
+handle_cast({add, I}, S) -> {noreply, S + I}.
+
+genserver_call(#{n := N, clients := C}) when C =< 1 ->
+    {ok, S} = gen_server:start_link(?MODULE, [], []),
+    T0 = now_ns(),
+    call_loop(S, 1, N, 0),
+    T1 = now_ns(),
+    ok = gen_server:stop(S),
+    {[{"call_ns", (T1 - T0) / N, 1},
+      {"calls_per_s", N / ((T1 - T0) / 1.0e9), 0}], false};
+genserver_call(#{n := N, clients := C}) ->
+    Self = self(),
+    Per = N div C,
+    T0 = now_ns(),
+    [spawn_link(fun() ->
+                        {ok, S} = gen_server:start_link(?MODULE, [], []),
+                        call_loop(S, 1, Per, 0),
+                        ok = gen_server:stop(S),
+                        Self ! done
+                end) || _ <- lists:seq(1, C)],
+    [receive done -> ok end || _ <- lists:seq(1, C)],
+    T1 = now_ns(),
+    {[{"calls_per_s", Per * C / ((T1 - T0) / 1.0e9), 0}], false}.
+
+call_loop(_S, I, N, _Sum) when I > N -> ok;
+call_loop(S, I, N, Sum) ->
+    Sum1 = Sum + I,
+    Sum1 = gen_server:call(S, {add, I}, infinity),
+    call_loop(S, I + 1, N, Sum1).
+
+genserver_cast(#{n := N}) ->
+    {ok, S} = gen_server:start_link(?MODULE, [], []),
+    T0 = now_ns(),
+    cast_loop(S, 1, N),
+    Sum = gen_server:call(S, sum, infinity),
+    T1 = now_ns(),
+    Sum = N * (N + 1) div 2,
+    ok = gen_server:stop(S),
+    {[{"cast_ns", (T1 - T0) / N, 1}], false}.
+
+cast_loop(_S, I, N) when I > N -> ok;
+cast_loop(S, I, N) ->
+    gen_server:cast(S, {add, I}),
+    cast_loop(S, I + 1, N).
