@@ -162,6 +162,8 @@ keys() {
     fairness) echo "worst_ms:lower p99_ms:lower" ;;
     map_state) echo "update_ns:lower peak_rss_kb:lower heap_peak_kb:lower map_kb:lower gcs:info" ;;
     gc) echo "pause_us:lower minor_us:lower live_kb:info heap_kb:lower" ;;
+    genserver_call) echo "call_ns:lower calls_per_s:higher" ;;
+    genserver_cast) echo "cast_ns:lower" ;;
     *) echo "" ;;
   esac
 }
