@@ -85,7 +85,6 @@ static bool try_bench(beam__sched_t *s) {
 /* Fire what is due in our wheel, and give every queued process away. */
 static void hand_out(beam__sched_t *s) {
   beam__idle_flush(s); /* give back the stacks it gathered */
-  beam__idle_step(s, beam__rt_now_ms()); /* and look at its idle list */
   if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
       beam__rt_now_ms())
     beam__timers_run(s);
@@ -105,13 +104,19 @@ bool beam__spare_benched(beam__sched_t *s) {
   if (!atomic_load_explicit(&s->benched, memory_order_acquire) &&
       (BEAM_LIKELY(!beam__spare_should_bench()) || !try_bench(s)))
     return false;
+  /* The processes that last waited here are still on its idle list: it
+  ** keeps looking at them, asleep between passes (idle.c); first, since a
+  ** pass may ready one, which hand_out then gives away. */
+  uint64_t idle = beam__idle_step(s, beam__rt_now_ms());
   hand_out(s);
   if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire)) {
     if (s->stack_cached) /* warm stacks are of no use to a sleeper */
       beam__stack_release_cache(s);
     uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
     uint64_t soon = beam__rt_now_ms() + 10; /* limbo waits for others */
-    beam__sched_park_benched(s, s->limbo_head && soon < wake ? soon : wake);
+    if (s->limbo_head && soon < wake)
+      wake = soon;
+    beam__sched_park_benched(s, idle < wake ? idle : wake);
   }
   return atomic_load_explicit(&s->benched, memory_order_acquire);
 }

@@ -18,15 +18,8 @@
 
 #include <stdatomic.h>
 
-static volatile int reached;
 
-#define RUN(main_fn, nsched)                                                   \
-  do {                                                                         \
-    beam_config_t cfg_ = {.schedulers = (nsched)};                             \
-    reached = 0;                                                               \
-    ASSERT_RAN(beam_run((main_fn), beam_nil(), &cfg_));                         \
-    ASSERT_EQ(reached, 1);                                                     \
-  } while (0)
+#define RUN(main_fn, nsched) RUN_TO_END((main_fn), (nsched))
 
 static void sleeper(beam_term_t arg) {
   (void) arg;

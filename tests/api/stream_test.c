@@ -8,15 +8,8 @@
 
 #include <stdatomic.h>
 
-static volatile int reached;
 
-#define RUN(main_fn)                                                           \
-  do {                                                                         \
-    beam_config_t cfg_ = {.schedulers = 2};                                    \
-    reached = 0;                                                               \
-    ASSERT_RAN(beam_run((main_fn), beam_nil(), &cfg_));                        \
-    ASSERT_EQ(reached, 1);                                                     \
-  } while (0)
+#define RUN(main_fn) RUN_TO_END((main_fn), 2)
 
 /* An input of integers, counting how many were taken. */
 typedef struct ints {

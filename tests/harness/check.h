@@ -142,4 +142,17 @@ size_t beam_test_rss(void);
 /* Scale for iteration counts: smaller under sanitizers (1.0 plain). */
 double beam_test_scale(void);
 
+/* Run 'main_fn' as the first process on 'nsched' schedulers and check it
+** got to its end: a root sets 'reached' = 1 as its last act, since a root
+** killed by a signal it should have survived would otherwise end beam_run
+** quietly and pass. */
+__attribute__((unused)) static volatile int reached;
+#define RUN_TO_END(main_fn, nsched)                                            \
+  do {                                                                         \
+    beam_config_t cfg_ = {.schedulers = (nsched)};                             \
+    reached = 0;                                                               \
+    ASSERT_RAN(beam_run((main_fn), beam_nil(), &cfg_));                        \
+    ASSERT_EQ(reached, 1);                                                     \
+  } while (0)
+
 #endif
