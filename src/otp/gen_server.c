@@ -27,11 +27,13 @@
 ** never manage memory. A term a callback keeps outside the state (a From
 ** in a C struct) must be in the state instead.
 */
-#include <cbeam.h>
+#include "atoms.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#define A beam__otp_atoms() /* atoms.h */
 
 /* The server's own record, in its first frame. */
 typedef struct server {
@@ -77,22 +79,22 @@ static _Noreturn void stop_with(server_t *g, beam_term_t reason) {
 
 /* ---- Results ---- */
 
-static bool is_tagged(beam_term_t r, const char *tag, size_t n) {
+static bool is_tagged(beam_term_t r, beam_term_t tag, size_t n) {
   return beam_is_tuple(r) && beam_tuple_size(r) == n &&
-         beam_is(beam_tuple_get(r, 0), tag);
+         beam__otp_is(beam_tuple_get(r, 0), tag);
 }
 
 /* The part after the state: a timeout, hibernate or {continue, C}.
 ** false if it is none of these. */
 static bool take_action(server_t *g, beam_term_t a) {
   int64_t ms;
-  if (beam_is(a, "hibernate")) {
+  if (beam__otp_is(a, A->hibernate)) {
     g->hibernate = true;
-  } else if (beam_is(a, "infinity")) {
+  } else if (beam__otp_is(a, A->infinity)) {
     g->timeout = BEAM_INFINITY;
   } else if (beam_get_int(a, &ms) == 0 && ms >= 0) {
     g->timeout = ms;
-  } else if (is_tagged(a, "continue", 2)) {
+  } else if (is_tagged(a, A->continue_, 2)) {
     g->cont = beam_tuple_get(a, 1);
     g->has_cont = true;
   } else {
@@ -120,10 +122,10 @@ static _Noreturn void bad_return(server_t *g, beam_term_t r) {
 /* {noreply, S[, Action]} | {stop, R, S}: handle_cast/info/continue. */
 static void noreply_result(server_t *g, beam_term_t r) {
   g->timeout = BEAM_INFINITY;
-  if (beam_is_tuple(r) && beam_is(beam_tuple_get(r, 0), "noreply") &&
+  if (beam_is_tuple(r) && beam__otp_is(beam_tuple_get(r, 0), A->noreply) &&
       take_state(g, r, 1))
     return;
-  if (is_tagged(r, "stop", 3)) {
+  if (is_tagged(r, A->stop, 3)) {
     g->state = beam_tuple_get(r, 2);
     stop_with(g, beam_tuple_get(r, 1));
   }
@@ -140,7 +142,7 @@ int beam_gen_server_reply(beam_term_t from, beam_term_t reply) {
 
 static void call_result(server_t *g, beam_term_t from, beam_term_t r) {
   g->timeout = BEAM_INFINITY;
-  if (beam_is_tuple(r) && beam_is(beam_tuple_get(r, 0), "reply") &&
+  if (beam_is_tuple(r) && beam__otp_is(beam_tuple_get(r, 0), A->reply) &&
       beam_tuple_size(r) >= 3) {
     beam_term_t reply = beam_tuple_get(r, 1);
     if (!take_state(g, r, 2))
@@ -148,7 +150,7 @@ static void call_result(server_t *g, beam_term_t from, beam_term_t r) {
     beam_gen_server_reply(from, reply);
     return;
   }
-  if (is_tagged(r, "stop", 4)) { /* G9: terminate, then the reply */
+  if (is_tagged(r, A->stop, 4)) { /* G9: terminate, then the reply */
     g->state = beam_tuple_get(r, 3);
     beam_on_exit_remove(terminate_hook, g);
     if (g->cb->terminate)
@@ -176,19 +178,19 @@ static void default_info(beam_term_t msg) {
 static void dispatch(server_t *g, beam_term_t msg) {
   const beam_gen_server_t *cb = g->cb;
   g->in_callback = true;
-  if (is_tagged(msg, "$gen_call", 3)) {
+  if (is_tagged(msg, A->gen_call, 3)) {
     beam_term_t req = beam_tuple_get(msg, 2), from = beam_tuple_get(msg, 1);
     if (!cb->handle_call) /* G15: a missing handle_call crashes it */
       stop_with(g, beam_tuple(2, atom("bad_call"), req));
     call_result(g, from, cb->handle_call(req, from, g->state));
-  } else if (is_tagged(msg, "$gen_cast", 2)) {
+  } else if (is_tagged(msg, A->gen_cast, 2)) {
     beam_term_t req = beam_tuple_get(msg, 1);
     if (!cb->handle_cast)
       stop_with(g, beam_tuple(2, atom("bad_cast"), req));
     noreply_result(g, cb->handle_cast(req, g->state));
-  } else if (is_tagged(msg, "$gen_stop", 2)) {
+  } else if (is_tagged(msg, A->gen_stop, 2)) {
     stop_with(g, beam_tuple_get(msg, 1)); /* G18 */
-  } else if (is_tagged(msg, "EXIT", 3) &&
+  } else if (is_tagged(msg, A->EXIT, 3) &&
              beam_equal(beam_tuple_get(msg, 1), g->parent) && traps_exits()) {
     stop_with(g, beam_tuple_get(msg, 2)); /* G19: the parent's exit */
   } else if (cb->handle_info) {
@@ -258,15 +260,15 @@ static void server_main(beam_term_t a) {
                              : beam_tuple(2, atom("ok"), beam_nil());
   beam_term_t reason = beam_nil();
   bool ok = false;
-  if (is_tagged(r, "ok", 2) || (is_tagged(r, "ok", 3) &&
+  if (is_tagged(r, A->ok, 2) || (is_tagged(r, A->ok, 3) &&
                                 take_action(&g, beam_tuple_get(r, 2)))) {
     g.state = beam_tuple_get(r, 1);
     ack = beam_tuple(2, atom("ok"), beam_self());
     ok = true;
-  } else if (is_tagged(r, "stop", 2)) {
+  } else if (is_tagged(r, A->stop, 2)) {
     reason = beam_tuple_get(r, 1);
     ack = beam_tuple(2, atom("error"), reason);
-  } else if (beam_is(r, "ignore")) {
+  } else if (beam__otp_is(r, A->ignore)) {
     reason = atom("normal");
     ack = r;
   } else {
@@ -292,7 +294,7 @@ static int match_start(beam_term_t msg, void *ctx) {
   if (beam_is_tuple(msg) && beam_tuple_size(msg) == 2 &&
       beam_equal(beam_tuple_get(msg, 0), w->alias))
     return 1;
-  if (is_tagged(msg, "DOWN", 5) && beam_equal(beam_tuple_get(msg, 1), w->ref))
+  if (is_tagged(msg, A->DOWN, 5) && beam_equal(beam_tuple_get(msg, 1), w->ref))
     return 2;
   return 0;
 }
@@ -382,7 +384,7 @@ int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
     out = atom("calling_self");
   } else {
     start_wait_t w = {beam_alias(), beam_monitor(pid)};
-    beam_send(pid, beam_tuple(3, atom("$gen_call"),
+    beam_send(pid, beam_tuple(3, A->gen_call,
                               beam_tuple(2, beam_self(), w.alias), request));
     beam_term_t msg;
     int got = beam_receive_fn(timeout_ms, match_start, &w, &msg);
@@ -392,7 +394,7 @@ int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
       out = beam_tuple_get(msg, 1);
     } else if (got == 2) {
       out = beam_tuple_get(msg, 4);
-      rc = beam_is(out, "noproc") ? BEAM_ENOPROC : BEAM_EEXITED;
+      rc = beam__otp_is(out, A->noproc) ? BEAM_ENOPROC : BEAM_EEXITED;
     } else {
       beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH); /* G6 */
       rc = BEAM_ETIMEDOUT;
@@ -421,7 +423,7 @@ int beam_gen_server_cast(beam_term_t server, beam_term_t request) {
   beam_pid_t pid = resolve(server);
   if (!beam_is_pid(pid))
     return 0; /* G12: never fails */
-  int rc = beam_send(pid, beam_tuple(2, atom("$gen_cast"), request));
+  int rc = beam_send(pid, beam_tuple(2, A->gen_cast, request));
   return rc == BEAM_EBADTERM || rc == BEAM_ENOTPROC ? rc : 0;
 }
 
@@ -431,14 +433,14 @@ int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
   if (!beam_is_pid(pid))
     call_exit(atom("noproc"), "stop", server, reason, timeout_ms);
   beam_term_t ref = beam_monitor(pid);
-  beam_send(pid, beam_tuple(2, atom("$gen_stop"), reason));
+  beam_send(pid, beam_tuple(2, A->gen_stop, reason));
   beam_term_t why;
   if (beam_receive(timeout_ms, "{'DOWN', ~t, process, _, R}", ref, &why,
                    NULL) != 0) {
     beam_demonitor(ref, BEAM_DEMONITOR_FLUSH);
     call_exit(atom("timeout"), "stop", server, reason, timeout_ms);
   }
-  if (beam_is(why, "noproc"))
+  if (beam__otp_is(why, A->noproc))
     call_exit(why, "stop", server, reason, timeout_ms);
   if (!beam_equal(why, reason)) /* it ended otherwise meanwhile */
     call_exit(why, "stop", server, reason, timeout_ms);

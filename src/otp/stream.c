@@ -22,7 +22,7 @@
 ** The stream's terms (elements, buffered results) live on the consumer's
 ** heap: collect it (beam_gc) only between streams, or name them.
 */
-#include <cbeam.h>
+#include "atoms.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -187,7 +187,8 @@ static int match_running(beam_term_t msg, void *ctx) {
     return 0;
   size_t n = beam_tuple_size(msg);
   beam_term_t tag = beam_tuple_get(msg, n == 2 ? 0 : 1);
-  bool down = n == 5 && beam_is(beam_tuple_get(msg, 0), "DOWN");
+  bool down =
+      n == 5 && beam__otp_is(beam_tuple_get(msg, 0), beam__otp_atoms()->DOWN);
   if (n != 2 && !down)
     return 0;
   for (unsigned i = 0; i < s->nrunning; i++)

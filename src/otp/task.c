@@ -18,7 +18,7 @@
 ** returns a code instead. The %Task{} in those reasons is a map like
 ** Elixir's struct: #{'__struct__' => 'Elixir.Task', pid, ref, owner}.
 */
-#include <cbeam.h>
+#include "atoms.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -92,7 +92,7 @@ static int match_task(beam_term_t msg, void *ctx) {
       beam_equal(beam_tuple_get(msg, 0), t->alias))
     return GOT_REPLY;
   if (beam_is_tuple(msg) && beam_tuple_size(msg) == 5 &&
-      beam_is(beam_tuple_get(msg, 0), "DOWN") &&
+      beam__otp_is(beam_tuple_get(msg, 0), beam__otp_atoms()->DOWN) &&
       beam_equal(beam_tuple_get(msg, 1), t->ref))
     return GOT_DOWN;
   return 0;
