@@ -78,8 +78,10 @@ static void main_proc(beam_term_t arg) {
   printf("start_link: %s\n", text);
   beam_term_t kvname = beam_atom("kv");
   beam_gen_server_cast(kvname, beam_fmt("{put, lang, <<\"elixir\">>}"));
-  for (int i = 0; i < 100000; i++) /* a state that grows, collected */
-    beam_gen_server_cast(kvname, beam_fmt("{put, ~i, ~i}", i, i * i));
+  beam_term_t put = beam_atom("put");
+  for (int64_t i = 0; i < 100000; i++) /* a state that grows, collected */
+    beam_gen_server_cast(kvname,
+                         beam_tuple(3, put, beam_int(i), beam_int(i * i)));
   beam_print(text, sizeof text,
              beam_gen_server_call(kvname, beam_fmt("{get, lang}"), 5000));
   printf("get lang: %s\n", text);

@@ -25,9 +25,12 @@
 ** Memory: after each callback the server collects its heap when due, with
 ** the state (and a pending continue) as roots (beam_gc_maybe): callbacks
 ** never manage memory. A term a callback keeps outside the state (a From
-** in a C struct) must be in the state instead.
+** in a C struct) must be in the state instead. init may collect (it builds
+** the state): the starter's alias is kept off the heap meanwhile (kept.h).
+** Other callbacks must not, since the request and 'from' would go too.
 */
 #include "atoms.h"
+#include "kept.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -248,6 +251,9 @@ static void server_main(beam_term_t a) {
   beam_pid_t starter = g.parent;
   beam_term_t alias = beam_tuple_get(a, 3), name = beam_tuple_get(a, 4);
   beam_term_t ack;
+  beam__kept_t kept_alias; /* init may collect the heap (kept.h) */
+  if (beam__keep(&kept_alias, alias) != 0)
+    beam_exit(beam_atom("system_limit"));
   /* G3: the name first, so init sees it. */
   if (beam_is_atom(name) && beam_register(name, beam_self()) != 0) {
     ack = beam_tuple(2, atom("error"),
@@ -258,6 +264,7 @@ static void server_main(beam_term_t a) {
   }
   beam_term_t r = g.cb->init ? g.cb->init(beam_tuple_get(a, 1))
                              : beam_tuple(2, atom("ok"), beam_nil());
+  alias = beam__kept(&kept_alias);
   beam_term_t reason = beam_nil();
   bool ok = false;
   if (is_tagged(r, A->ok, 2) || (is_tagged(r, A->ok, 3) &&

@@ -19,6 +19,7 @@
 ** Elixir's struct: #{'__struct__' => 'Elixir.Task', pid, ref, owner}.
 */
 #include "atoms.h"
+#include "kept.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -30,11 +31,16 @@ static void task_main(beam_term_t a) {
   uint64_t addr = 0;
   beam_get_uint(beam_tuple_get(a, 0), &addr);
   beam_task_fn_t fn = (beam_task_fn_t) (uintptr_t) addr;
-  beam_term_t alias = beam_tuple_get(a, 2);
+  beam_pid_t owner = beam_tuple_get(a, 1);
+  bool replies = !beam_equal(beam_tuple_get(a, 2), beam_nil());
+  beam__kept_t alias; /* fn may collect the heap (kept.h) */
+  if (replies && beam__keep(&alias, beam_tuple_get(a, 2)) != 0)
+    beam_exit(beam_atom("system_limit"));
   beam_term_t v = fn(beam_tuple_get(a, 3));
-  if (!beam_equal(alias, beam_nil()))
-    beam_send_alias(beam_tuple_get(a, 1), alias,
-                    beam_tuple(2, alias, v));
+  if (replies) {
+    beam_term_t to = beam__kept(&alias);
+    beam_send_alias(owner, to, beam_tuple(2, to, v));
+  }
 }
 
 static int spawn_task(beam_task_fn_t fn, beam_term_t arg, beam_term_t alias,

@@ -472,3 +472,26 @@ static void t13_main(beam_term_t arg) {
 BEAM_TEST_T(T13_yield_many_one_entry_per_task, 30) {
   RUN(t13_main);
 }
+
+/* ---- A task function that collects its heap still gets its result home
+** (the reply's alias is kept off the heap meanwhile) ---- */
+
+static beam_term_t collects(beam_term_t arg) {
+  for (int i = 0; i < 10000; i++)
+    (void) beam_tuple(2, beam_int(i), arg); /* garbage */
+  beam_term_t keep = beam_int(99);
+  ASSERT_OK(beam_gc_roots((beam_term_t *[]){&keep}, 1, BEAM_GC_MAJOR));
+  return keep;
+}
+
+static void collecting_main(beam_term_t arg) {
+  (void) arg;
+  beam_task_t t;
+  ASSERT_OK(beam_task_async(collects, beam_fmt("{some, boxed, term}"), &t));
+  ASSERT_TERM_EQ(beam_task_await(&t, 5000), beam_int(99));
+  reached = 1;
+}
+
+BEAM_TEST_T(task_whose_function_collects_its_heap_still_replies, 30) {
+  RUN(collecting_main);
+}
