@@ -327,6 +327,11 @@ static int many_init(many_t *m, beam_task_t *tasks, size_t n,
   return 0;
 }
 
+static void many_fini(many_t *m, beam_term_t *results) {
+  free(m->done);
+  free(results);
+}
+
 beam_term_t beam_task_await_many(beam_task_t *tasks, size_t n,
                                  int64_t timeout_ms) {
   many_t m;
@@ -340,8 +345,7 @@ beam_term_t beam_task_await_many(beam_task_t *tasks, size_t n,
     all = all && m.done[i];
   if (down < 0 && all) {
     beam_term_t l = list_of(results, n, true);
-    free(m.done);
-    free(results);
+    many_fini(&m, results);
     return l;
   }
   /* T12: a task ended, or the deadline passed: stop waiting for all. */
@@ -350,8 +354,7 @@ beam_term_t beam_task_await_many(beam_task_t *tasks, size_t n,
       forget(&tasks[i]);
   beam_term_t reason = down >= 0 ? beam_tuple_get(results[down], 1)
                                  : beam_atom("timeout");
-  free(m.done);
-  free(results);
+  many_fini(&m, results);
   exit_with(reason, "await_many", task_list(tasks, n), timeout_ms);
 }
 
@@ -364,7 +367,6 @@ beam_term_t beam_task_yield_many(beam_task_t *tasks, size_t n,
     return beam_error_term(rc);
   wait_many(&m, timeout_ms, results, false);
   beam_term_t l = list_of(results, n, false);
-  free(m.done);
-  free(results);
+  many_fini(&m, results);
   return l;
 }
