@@ -136,6 +136,12 @@ typedef void (*beam_crash_reporter_t)(void *ctx, const beam_crash_t *crash);
 /* [any, nofail] Replace the reporter; NULL silences reports. The default
 ** prints 'text' to stderr. */
 BEAM_API void beam_set_crash_reporter(beam_crash_reporter_t fn, void *ctx);
+/* [proc] Send the reporter a report for the calling process ending with
+** 'reason' (it does not end it), with 'extra' lines (may be NULL) after
+** the first: how a behaviour reports what it knows of a crash (the OTP
+** layer's GenServer: its last message and state). 0, BEAM_ENOTPROC, or
+** BEAM_EBADTERM. */
+BEAM_API int beam_report_crash(beam_term_t reason, const char *extra);
 
 /* ---- Aliases (erlang:alias/0) ----
 ** An alias is a reference that, while active, lets messages sent to it

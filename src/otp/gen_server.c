@@ -20,7 +20,8 @@
 ** traps exits (G16, G19), and when a callback ends the process itself
 ** (beam_exit in it, a fault): an exit hook, skipped when another process's
 ** exit signal ends the server (G17: kill, or any signal to a server that
-** does not trap exits).
+** does not trap exits). Then an abnormal reason is reported with the last
+** message and the state (G20, beam_report_crash).
 **
 ** Memory: after each callback the server collects its heap when due, with
 ** the state (and a pending continue) as roots (beam_gc_maybe): callbacks
@@ -45,6 +46,7 @@ typedef struct server {
   beam_pid_t parent;
   int64_t timeout;  /* of the next wait: BEAM_INFINITY or ms */
   beam_term_t cont; /* a pending {continue, C}'s C, or [] */
+  beam_term_t last; /* the message being handled, for a crash report */
   bool has_cont, hibernate, in_callback;
 } server_t;
 
@@ -64,12 +66,36 @@ static const void *term_fn(beam_term_t t) {
 
 /* ---- Ending ---- */
 
+static bool is_abnormal(beam_term_t reason) {
+  return !beam__otp_is(reason, A->normal) &&
+         !beam__otp_is(reason, A->shutdown) &&
+         !(beam_is_tuple(reason) && beam_tuple_size(reason) == 2 &&
+           beam__otp_is(beam_tuple_get(reason, 0), A->shutdown));
+}
+
+/* G20: an abnormal end is reported with the last message and the state,
+** as OTP's "** Generic server terminating" report. */
+static void report(server_t *g, beam_term_t reason) {
+  if (!is_abnormal(reason))
+    return;
+  char msg[600], state[600], extra[1300];
+  beam_print(msg, sizeof msg, g->last);
+  beam_print(state, sizeof state, g->state);
+  snprintf(extra, sizeof extra,
+           "    generic server terminating\n    last message: %s\n"
+           "    state: %s\n",
+           msg, state);
+  beam_report_crash(reason, extra);
+}
+
 static void terminate_hook(void *ctx, beam_term_t reason) {
   server_t *g = ctx;
   /* G17: not for an end another process's exit signal caused. */
-  if (g->in_callback && !beam_exit_by_signal() && g->cb->terminate) {
+  if (g->in_callback && !beam_exit_by_signal()) {
     g->in_callback = false;
-    g->cb->terminate(reason, g->state);
+    if (g->cb->terminate)
+      g->cb->terminate(reason, g->state);
+    report(g, reason);
   }
 }
 
@@ -77,6 +103,7 @@ static _Noreturn void stop_with(server_t *g, beam_term_t reason) {
   beam_on_exit_remove(terminate_hook, g);
   if (g->cb->terminate)
     g->cb->terminate(reason, g->state);
+  report(g, reason);
   beam_exit(reason);
 }
 
@@ -159,6 +186,7 @@ static void call_result(server_t *g, beam_term_t from, beam_term_t r) {
     if (g->cb->terminate)
       g->cb->terminate(beam_tuple_get(r, 1), g->state);
     beam_gen_server_reply(from, beam_tuple_get(r, 2));
+    report(g, beam_tuple_get(r, 1));
     beam_exit(beam_tuple_get(r, 1));
   }
   noreply_result(g, r); /* {noreply, ...}, {stop, R, S} (G10), or bad */
@@ -209,7 +237,7 @@ static _Noreturn void serve(server_t *g);
 /* After beam_hibernate: {CbAddr, State, Parent}. */
 static void resume(beam_term_t a) {
   server_t g = {term_fn(beam_tuple_get(a, 0)), beam_tuple_get(a, 1),
-                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(),
+                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(), beam_nil(),
                 false, false, false};
   serve(&g);
 }
@@ -237,6 +265,7 @@ static _Noreturn void serve(server_t *g) {
     if (beam_receive_any(g->timeout, &msg) == BEAM_ETIMEDOUT)
       msg = atom("timeout"); /* G13: nothing came in time */
     g->timeout = BEAM_INFINITY;
+    g->last = msg;
     dispatch(g, msg);
   }
 }
@@ -246,7 +275,7 @@ static _Noreturn void serve(server_t *g) {
 /* The server's first function: {CbAddr, Arg, Parent, StarterAlias, Name}. */
 static void server_main(beam_term_t a) {
   server_t g = {term_fn(beam_tuple_get(a, 0)), beam_nil(),
-                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(),
+                beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(), beam_nil(),
                 false, false, false};
   beam_pid_t starter = g.parent;
   beam_term_t alias = beam_tuple_get(a, 3), name = beam_tuple_get(a, 4);

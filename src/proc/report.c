@@ -26,11 +26,14 @@ void beam_set_crash_reporter(beam_crash_reporter_t fn, void *ctx) {
   atomic_store(&reporter, fn);
 }
 
-void beam__crash_report(beam__proc_t *p, beam_term_t reason, beam_term_t reg) {
+/* The report for 'p' ending with 'reason', with 'extra' lines (may be
+** NULL) after the first. */
+static void report(beam__proc_t *p, beam_term_t reason, beam_term_t reg,
+                   const char *extra) {
   beam_crash_reporter_t fn = atomic_load(&reporter);
   if (!fn)
     return;
-  char pid[48], why[1024], name[300] = "[]", fault[300] = "", text[1900];
+  char pid[48], why[1024], name[300] = "[]", fault[300] = "", text[3000];
   beam_pid_print(pid, sizeof pid, p->pid);
   beam_print(why, sizeof why, reason);
   if (reg.raw)
@@ -45,8 +48,22 @@ void beam__crash_report(beam__proc_t *p, beam_term_t reason, beam_term_t reg) {
     memcpy(fault, lead, sizeof lead - 1);
   snprintf(text, sizeof text,
            "=CRASH REPORT==== process %s (registered name %s, initial "
-           "function %s) exited: %s%s\n",
-           pid, name, c.initial_function, why, fault);
+           "function %s) exited: %s%s\n%s",
+           pid, name, c.initial_function, why, fault, extra ? extra : "");
   c.text = text;
   fn(atomic_load(&reporter_ctx), &c);
+}
+
+void beam__crash_report(beam__proc_t *p, beam_term_t reason, beam_term_t reg) {
+  report(p, reason, reg, NULL);
+}
+
+int beam_report_crash(beam_term_t reason, const char *extra) {
+  beam__proc_t *p = beam__proc_current();
+  if (!p)
+    return BEAM_ENOTPROC;
+  if (beam__term_bad(reason) != 0)
+    return BEAM_EBADTERM;
+  report(p, reason, beam__registry_name_of(p), extra);
+  return 0;
 }

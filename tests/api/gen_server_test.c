@@ -8,6 +8,8 @@
 */
 #include "../harness/check.h"
 
+#include <stdatomic.h>
+
 static beam_pid_t watcher; /* set by each root before it starts servers */
 
 #define RUN(main_fn) RUN_TO_END((main_fn), 2)
@@ -638,4 +640,44 @@ static void g21_main(beam_term_t arg) {
 
 BEAM_TEST_T(G21_agent_get_update_get_and_update_cast_stop, 30) {
   RUN(g21_main);
+}
+
+/* ---- G20: crash reports ---- */
+
+static char last_report[4096];
+static _Atomic int reports;
+
+static void capture(void *ctx, const beam_crash_t *c) {
+  (void) ctx;
+  snprintf(last_report, sizeof last_report, "%s", c->text);
+  atomic_fetch_add(&reports, 1);
+}
+
+static void g20_main(beam_term_t arg) {
+  (void) arg;
+  beam_trap_exit(1);
+  /* Silent: normal, shutdown, {shutdown, _}. */
+  beam_pid_t s = start_probe(beam_atom("ok"));
+  ASSERT_OK(beam_gen_server_stop(s, beam_atom("shutdown"), 5000));
+  s = start_probe(beam_atom("ok"));
+  ASSERT_OK(beam_gen_server_stop(s, beam_fmt("{shutdown, done}"), 5000));
+  ASSERT_EQ(atomic_load(&reports), 0);
+  /* Anything else: a report with the reason, last message and state. */
+  s = start_probe(beam_atom("ok"));
+  ASSERT_OK(beam_gen_server_cast(s, beam_fmt("{set, {kept, 42}}")));
+  ASSERT_OK(beam_gen_server_cast(s, beam_fmt("{crash, broken_here}")));
+  beam_term_t ref = beam_monitor(s);
+  ASSERT_TERM_EQ(down_of(ref), beam_atom("broken_here"));
+  ASSERT_EQ(atomic_load(&reports), 1);
+  ASSERT(strstr(last_report, "broken_here") != NULL);
+  ASSERT(strstr(last_report,
+                "last message: {'$gen_cast',{crash,broken_here}}") != NULL);
+  ASSERT(strstr(last_report, "state: {kept,42}") != NULL);
+  reached = 1;
+}
+
+BEAM_TEST_T(G20_abnormal_ends_are_reported_with_last_message_and_state, 30) {
+  beam_set_crash_reporter(capture, NULL);
+  RUN(g20_main);
+  beam_set_crash_reporter(NULL, NULL);
 }
