@@ -9,22 +9,16 @@
 ** Fn, Arg} calls and {cast, Fn, Arg} casts. Call errors are GenServer's,
 ** with 'Elixir.Agent' in the exit reason's context instead (G21).
 */
-#include <cbeam.h>
-
-static beam_term_t addr(const void *fn) {
-  return beam_uint((uint64_t) (uintptr_t) fn);
-}
+#include "fnterm.h"
 
 static beam_agent_fn_t fn_at(beam_term_t t) {
-  uint64_t v = 0;
-  beam_get_uint(t, &v);
-  return (beam_agent_fn_t) (uintptr_t) v;
+  return (beam_agent_fn_t) beam__otp_term_fn(t);
 }
 
 /* init's argument: {InitFn, Arg}. */
 static beam_term_t a_init(beam_term_t a) {
   beam_agent_init_fn_t init =
-      (beam_agent_init_fn_t) (uintptr_t) fn_at(beam_tuple_get(a, 0));
+      (beam_agent_init_fn_t) beam__otp_term_fn(beam_tuple_get(a, 0));
   return beam_tuple(2, beam_atom("ok"), init(beam_tuple_get(a, 1)));
 }
 
@@ -56,12 +50,14 @@ beam_term_t beam_agent_start_link(beam_agent_init_fn_t init, beam_term_t arg,
   if (init == NULL)
     return beam_error_term(BEAM_EINVAL);
   return beam_gen_server_start_link(
-      &agent, beam_tuple(2, addr((const void *) init), arg), opts);
+      &agent, beam_tuple(2, beam__otp_fn_term((beam__otp_fn_t) init), arg),
+      opts);
 }
 
 static beam_term_t request(const char *kind, beam_agent_fn_t fn,
                            beam_term_t arg) {
-  return beam_tuple(3, beam_atom(kind), addr((const void *) fn), arg);
+  return beam_tuple(3, beam_atom(kind), beam__otp_fn_term((beam__otp_fn_t) fn),
+                    arg);
 }
 
 /* A call, with Agent's context in the exit reason. */

@@ -31,6 +31,7 @@
 ** Other callbacks must not, since the request and 'from' would go too.
 */
 #include "atoms.h"
+#include "fnterm.h"
 #include "kept.h"
 
 #include <stdbool.h>
@@ -52,16 +53,6 @@ typedef struct server {
 
 static beam_term_t atom(const char *s) {
   return beam_atom(s);
-}
-
-static beam_term_t fn_term(const void *p) {
-  return beam_uint((uint64_t) (uintptr_t) p);
-}
-
-static const void *term_fn(beam_term_t t) {
-  uint64_t v = 0;
-  beam_get_uint(t, &v);
-  return (const void *) (uintptr_t) v;
 }
 
 /* ---- Ending ---- */
@@ -236,7 +227,7 @@ static _Noreturn void serve(server_t *g);
 
 /* After beam_hibernate: {CbAddr, State, Parent}. */
 static void resume(beam_term_t a) {
-  server_t g = {term_fn(beam_tuple_get(a, 0)), beam_tuple_get(a, 1),
+  server_t g = {beam__otp_term_ptr(beam_tuple_get(a, 0)), beam_tuple_get(a, 1),
                 beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(), beam_nil(),
                 false, false, false};
   serve(&g);
@@ -258,7 +249,7 @@ static _Noreturn void serve(server_t *g) {
     if (g->hibernate) {
       g->hibernate = false;
       beam_on_exit_remove(terminate_hook, g);
-      beam_hibernate(resume, beam_tuple(3, fn_term(g->cb), g->state,
+      beam_hibernate(resume, beam_tuple(3, beam__otp_ptr_term(g->cb), g->state,
                                         g->parent));
     }
     beam_term_t msg;
@@ -274,7 +265,7 @@ static _Noreturn void serve(server_t *g) {
 
 /* The server's first function: {CbAddr, Arg, Parent, StarterAlias, Name}. */
 static void server_main(beam_term_t a) {
-  server_t g = {term_fn(beam_tuple_get(a, 0)), beam_nil(),
+  server_t g = {beam__otp_term_ptr(beam_tuple_get(a, 0)), beam_nil(),
                 beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(), beam_nil(),
                 false, false, false};
   beam_pid_t starter = g.parent;
@@ -347,7 +338,7 @@ static beam_term_t start(const beam_gen_server_t *cb, beam_term_t arg,
                                   (link ? BEAM_SPAWN_LINK : 0u),
                          .monitor_ref = &w.ref};
   int rc = beam_spawn_opt(server_main,
-                          beam_tuple(5, fn_term(cb), arg, beam_self(), w.alias,
+                          beam_tuple(5, beam__otp_ptr_term(cb), arg, beam_self(), w.alias,
                                      name),
                           &o, &pid);
   if (rc != 0) {

@@ -19,6 +19,7 @@
 ** Elixir's struct: #{'__struct__' => 'Elixir.Task', pid, ref, owner}.
 */
 #include "atoms.h"
+#include "fnterm.h"
 #include "kept.h"
 
 #include <stdbool.h>
@@ -28,9 +29,7 @@
 
 /* Its argument: {FnAddress, Owner, Alias, Arg}. */
 static void task_main(beam_term_t a) {
-  uint64_t addr = 0;
-  beam_get_uint(beam_tuple_get(a, 0), &addr);
-  beam_task_fn_t fn = (beam_task_fn_t) (uintptr_t) addr;
+  beam_task_fn_t fn = (beam_task_fn_t) beam__otp_term_fn(beam_tuple_get(a, 0));
   beam_pid_t owner = beam_tuple_get(a, 1);
   bool replies = !beam_equal(beam_tuple_get(a, 2), beam_nil());
   beam__kept_t alias; /* fn may collect the heap (kept.h) */
@@ -47,7 +46,7 @@ static int spawn_task(beam_task_fn_t fn, beam_term_t arg, beam_term_t alias,
                       unsigned flags, beam_term_t *ref, beam_pid_t *pid) {
   if (fn == NULL)
     return BEAM_EINVAL;
-  beam_term_t a = beam_tuple(4, beam_uint((uint64_t) (uintptr_t) fn),
+  beam_term_t a = beam_tuple(4, beam__otp_fn_term((beam__otp_fn_t) fn),
                              beam_self(), alias, arg);
   beam_spawn_opts_t o = {.flags = flags, .monitor_ref = ref};
   return beam_spawn_opt(task_main, a, &o, pid);
