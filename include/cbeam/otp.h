@@ -8,6 +8,8 @@
 ** every element of an input, a bounded number at once (T15-T22).
 ** GenServer: a process that keeps a state and serves calls, casts and
 ** other messages one at a time through callbacks (G1-G20).
+** Supervisor: a process that starts children and restarts them by a
+** strategy when they end (S1-S22).
 */
 #ifndef CBEAM_OTP_H
 #define CBEAM_OTP_H
@@ -181,6 +183,89 @@ BEAM_API int beam_gen_server_reply(beam_term_t from, beam_term_t reply);
 ** long, or it ended otherwise. */
 BEAM_API int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
                                   int64_t timeout_ms);
+
+/* ---- Supervisor and DynamicSupervisor ---- */
+
+/* A child's start function. It runs in the supervisor and must start a
+** process linked to the caller (the supervisor), returning {ok, Pid},
+** ignore or {error, E}: beam_gen_server_start_link, beam_task_start_link
+** and beam_supervisor_start_link all do. C has no catch: a start function
+** that exits takes the supervisor with it, so it returns {error, E}. */
+typedef beam_term_t (*beam_child_start_fn_t)(beam_term_t arg);
+
+enum beam_restart { BEAM_PERMANENT, BEAM_TRANSIENT, BEAM_TEMPORARY };
+enum beam_child_type { BEAM_WORKER, BEAM_SUPERVISOR };
+enum beam_strategy { BEAM_ONE_FOR_ONE, BEAM_ONE_FOR_ALL, BEAM_REST_FOR_ONE };
+
+/* A child spec (S1); its terms are copied. */
+typedef struct beam_child_spec {
+  beam_term_t id;              /* unique within the supervisor (S5) */
+  beam_child_start_fn_t start; /* called with a copy of 'arg' */
+  beam_term_t arg;
+  int restart;         /* enum beam_restart; 0 = permanent */
+  int64_t shutdown_ms; /* ms to wait after 'shutdown' before killing; 0 =
+                       ** 5000 (a worker) or BEAM_INFINITY (a supervisor);
+                       ** BEAM_BRUTAL_KILL; BEAM_INFINITY */
+  int type;            /* enum beam_child_type; 0 = worker */
+} beam_child_spec_t;
+
+typedef struct beam_supervisor_opts {
+  int strategy;          /* enum beam_strategy; 0 = one_for_one */
+  int max_restarts;      /* in max_seconds (S15); 0 = 3, negative = none */
+  int max_seconds;       /* 0 = 5 */
+  const char *name;      /* register it under this name; NULL: none */
+  unsigned max_children; /* a DynamicSupervisor's limit; 0 = none (S22) */
+} beam_supervisor_opts_t;
+
+/* [proc, allocs, yields] Supervisor.start_link(children, opts) ('opts' may
+** be NULL): a supervisor linked to the caller that starts the 'n'
+** children in order (S2) and restarts them by its strategy (S7-S17).
+** {ok, Pid}; {error, {shutdown, {failed_to_start_child, Id, E}}} with the
+** started ones stopped, which also kills a caller that does not trap
+** exits (S3); {error, {start_spec, {duplicate_child_name, Id}}} (S5); the
+** error term of BEAM_EINVAL for a bad spec or option. */
+BEAM_API beam_term_t beam_supervisor_start_link(
+    const beam_child_spec_t *children, size_t n,
+    const beam_supervisor_opts_t *opts);
+/* [proc, allocs, yields] Supervisor.start_child: {ok, Pid}, {ok,
+** undefined} (ignore), {error, {already_started, Pid}}, {error,
+** already_present}, {error, E} (S21). A DynamicSupervisor: {ok, Pid},
+** ignore, {error, max_children} (S22). These calls wait as long as the
+** supervisor takes; 'sup' is a pid or a name, and the caller exits as
+** beam_gen_server_call's does if there is no such process. */
+BEAM_API beam_term_t beam_supervisor_start_child(
+    beam_term_t sup, const beam_child_spec_t *spec);
+/* [proc, allocs, yields] Supervisor.terminate_child(sup, id): ok (the
+** spec stays, not running; a temporary child's goes) or {error,
+** not_found}. A DynamicSupervisor's children are named by their pid. */
+BEAM_API beam_term_t beam_supervisor_terminate_child(beam_term_t sup,
+                                                     beam_term_t id);
+/* [proc, allocs, yields] Supervisor.restart_child: {ok, Pid}, {error,
+** running | restarting | not_found}, or the start's {error, E}. */
+BEAM_API beam_term_t beam_supervisor_restart_child(beam_term_t sup,
+                                                   beam_term_t id);
+/* [proc, allocs, yields] Supervisor.delete_child: ok, {error, running |
+** restarting | not_found}. */
+BEAM_API beam_term_t beam_supervisor_delete_child(beam_term_t sup,
+                                                  beam_term_t id);
+/* [proc, allocs, yields] [{Id, Pid | undefined | restarting, worker |
+** supervisor, []}], in start order (a DynamicSupervisor's: any order,
+** Id undefined). */
+BEAM_API beam_term_t beam_supervisor_which_children(beam_term_t sup);
+/* [proc, allocs, yields] #{specs, active, supervisors, workers}. */
+BEAM_API beam_term_t beam_supervisor_count_children(beam_term_t sup);
+/* [proc, allocs, yields] Supervisor.stop: its children stopped last to
+** first, then it exits with 'reason' (S19); as beam_gen_server_stop. */
+BEAM_API int beam_supervisor_stop(beam_term_t sup, beam_term_t reason,
+                                  int64_t timeout_ms);
+/* [proc, allocs, yields] DynamicSupervisor.start_link(opts): no children
+** until start_child; one_for_one only. {ok, Pid} or an error as above. */
+BEAM_API beam_term_t beam_dynamic_supervisor_start_link(
+    const beam_supervisor_opts_t *opts);
+/* [proc, allocs, yields] DynamicSupervisor.start_child: {ok, Pid},
+** ignore, {error, max_children} or {error, E}. */
+BEAM_API beam_term_t beam_dynamic_supervisor_start_child(
+    beam_term_t sup, const beam_child_spec_t *spec);
 
 /* ---- Agent ---- */
 
