@@ -267,6 +267,47 @@ BEAM_API beam_term_t beam_dynamic_supervisor_start_link(
 BEAM_API beam_term_t beam_dynamic_supervisor_start_child(
     beam_term_t sup, const beam_child_spec_t *spec);
 
+/* ---- Task.Supervisor ---- */
+
+/* [proc, allocs, yields] Task.Supervisor.start_link(opts) ('opts' may be
+** NULL; strategy must be one_for_one): a DynamicSupervisor for tasks.
+** {ok, Pid} or an error as beam_dynamic_supervisor_start_link's. */
+BEAM_API beam_term_t beam_task_supervisor_start_link(
+    const beam_supervisor_opts_t *opts);
+/* [proc, allocs, yields] Task.Supervisor.async_nolink(sup, fn): a task
+** started by 'sup' (a pid or name) and monitored by the caller, not
+** linked to it: a crash is a {exit, R} from yield or an await exit, and
+** the caller lives on (T23). Await, yield and shutdown it as any task. 0;
+** BEAM_EINVAL; BEAM_EAGAIN at the supervisor's max_children;
+** BEAM_ESYSLIMIT if the task could not be started. The caller exits as
+** beam_gen_server_call's does if there is no such supervisor. */
+BEAM_API int beam_task_supervisor_async_nolink(beam_term_t sup,
+                                               beam_task_fn_t fn,
+                                               beam_term_t arg,
+                                               beam_task_t *task);
+/* [proc, allocs, yields] Task.Supervisor.async: the same, and the task
+** links itself to the caller, so a crash takes a caller that does not
+** trap exits (T23). */
+BEAM_API int beam_task_supervisor_async(beam_term_t sup, beam_task_fn_t fn,
+                                        beam_term_t arg, beam_task_t *task);
+/* [proc, allocs, yields] Task.Supervisor.start_child(sup, fn): a
+** temporary task, never restarted, with no result (T24). '*pid' (may be
+** NULL) is its pid; codes as async_nolink's. */
+BEAM_API int beam_task_supervisor_start_child(beam_term_t sup,
+                                              beam_task_fn_t fn,
+                                              beam_term_t arg,
+                                              beam_pid_t *pid);
+/* [proc, allocs, yields] Task.Supervisor.children: the running tasks'
+** pids, a list. */
+BEAM_API beam_term_t beam_task_supervisor_children(beam_term_t sup);
+/* [proc] Task.Supervisor.async_stream_nolink: beam_async_stream_open with
+** every task started by 'sup' and not linked to the caller: a crashed
+** element is an {exit, R} result and the caller goes on (T25). Read and
+** close it with beam_async_stream_next and _close. */
+BEAM_API int beam_task_supervisor_async_stream_nolink(
+    beam_term_t sup, beam_iter_fn_t next, void *ctx, beam_task_fn_t fn,
+    const beam_stream_opts_t *opts, beam_async_stream_t **stream);
+
 /* ---- Agent ---- */
 
 /* Agent's functions: the initial state from an argument; a function of

@@ -17,7 +17,9 @@
 ** exit (after the rest are killed: T19) or is killed and yields {exit,
 ** timeout} in its place (kill_task: T20). Tasks are linked to the
 ** consumer, so a crash takes a consumer that does not trap exits (T21);
-** closing early kills what still runs, after unlinking it (T22).
+** closing early kills what still runs, after unlinking it (T22). The
+** nolink form asks a Task.Supervisor for each task instead: no link, so
+** a crash is only an {exit, R} in the results (T25).
 **
 ** The stream's terms (elements, buffered results) live on the consumer's
 ** heap: collect it (beam_gc) only between streams, or name them.
@@ -44,6 +46,7 @@ struct beam_async_stream {
   beam_iter_fn_t next;
   void *ctx;
   beam_task_fn_t fn;
+  beam_term_t sup; /* a Task.Supervisor's pid or name (nolink), or [] */
   beam_stream_opts_t o;
   slot_t *running; /* max_concurrency of them, 'nrunning' in use */
   unsigned nrunning;
@@ -56,10 +59,10 @@ struct beam_async_stream {
   uint64_t emit;
 };
 
-int beam_async_stream_open(beam_iter_fn_t next, void *ctx, beam_task_fn_t fn,
-                           const beam_stream_opts_t *opts,
-                           beam_async_stream_t **out) {
-  if (next == NULL || fn == NULL || out == NULL)
+static int open_stream(beam_term_t sup, beam_iter_fn_t next, void *ctx,
+                       beam_task_fn_t fn, const beam_stream_opts_t *opts,
+                       beam_async_stream_t **out) {
+  if (next == NULL || fn == NULL || out == NULL || beam_is_error(sup))
     return BEAM_EINVAL;
   beam_stream_opts_t o = opts ? *opts : (beam_stream_opts_t){0};
   if (o.timeout_ms == 0)
@@ -83,9 +86,26 @@ int beam_async_stream_open(beam_iter_fn_t next, void *ctx, beam_task_fn_t fn,
   s->next = next;
   s->ctx = ctx;
   s->fn = fn;
+  s->sup = sup;
   s->o = o;
   *out = s;
   return 0;
+}
+
+int beam_async_stream_open(beam_iter_fn_t next, void *ctx, beam_task_fn_t fn,
+                           const beam_stream_opts_t *opts,
+                           beam_async_stream_t **out) {
+  return open_stream(beam_nil(), next, ctx, fn, opts, out);
+}
+
+int beam_task_supervisor_async_stream_nolink(beam_term_t sup,
+                                             beam_iter_fn_t next, void *ctx,
+                                             beam_task_fn_t fn,
+                                             const beam_stream_opts_t *opts,
+                                             beam_async_stream_t **out) {
+  if (beam_equal(sup, beam_nil()))
+    return BEAM_EINVAL;
+  return open_stream(sup, next, ctx, fn, opts, out);
 }
 
 /* ---- The window of results ---- */
@@ -144,7 +164,10 @@ static int fill(beam_async_stream_t *s) {
       return got < 0 ? got : 0;
     }
     slot_t *sl = &s->running[s->nrunning];
-    int rc = beam_task_async(s->fn, elem, &sl->task);
+    int rc = beam_equal(s->sup, beam_nil())
+                 ? beam_task_async(s->fn, elem, &sl->task)
+                 : beam_task_supervisor_async_nolink(s->sup, s->fn, elem,
+                                                     &sl->task);
     if (rc != 0)
       return rc;
     sl->elem = elem;

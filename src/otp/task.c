@@ -21,17 +21,22 @@
 #include "atoms.h"
 #include "fnterm.h"
 #include "kept.h"
+#include "task.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 
 /* ---- The task process ---- */
 
-/* Its argument: {FnAddress, Owner, Alias, Arg}. */
+/* Its argument: {FnAddress, Owner, Alias, Arg, LinkOwner}. A task started
+** by a Task.Supervisor links itself to its owner when asked (async). */
 static void task_main(beam_term_t a) {
   beam_task_fn_t fn = (beam_task_fn_t) beam__otp_term_fn(beam_tuple_get(a, 0));
   beam_pid_t owner = beam_tuple_get(a, 1);
   bool replies = !beam_equal(beam_tuple_get(a, 2), beam_nil());
+  if (beam__otp_is(beam_tuple_get(a, 4), beam_atom("true")) &&
+      beam_link(owner) != 0)
+    beam_exit(beam__otp_atoms()->noproc); /* the owner is gone (L4) */
   beam__kept_t alias; /* fn may collect the heap (kept.h) */
   if (replies && beam__keep(&alias, beam_tuple_get(a, 2)) != 0)
     beam_exit(beam_atom("system_limit"));
@@ -42,14 +47,21 @@ static void task_main(beam_term_t a) {
   }
 }
 
-static int spawn_task(beam_task_fn_t fn, beam_term_t arg, beam_term_t alias,
-                      unsigned flags, beam_term_t *ref, beam_pid_t *pid) {
+int beam__task_spawn(beam_task_fn_t fn, beam_term_t arg, beam_pid_t owner,
+                     beam_term_t alias, bool link_owner, unsigned flags,
+                     beam_term_t *ref, beam_pid_t *pid) {
   if (fn == NULL)
     return BEAM_EINVAL;
-  beam_term_t a = beam_tuple(4, beam__otp_fn_term((beam__otp_fn_t) fn),
-                             beam_self(), alias, arg);
+  beam_term_t a = beam_tuple(5, beam__otp_fn_term((beam__otp_fn_t) fn), owner,
+                             alias, arg,
+                             beam_atom(link_owner ? "true" : "false"));
   beam_spawn_opts_t o = {.flags = flags, .monitor_ref = ref};
   return beam_spawn_opt(task_main, a, &o, pid);
+}
+
+static int spawn_task(beam_task_fn_t fn, beam_term_t arg, beam_term_t alias,
+                      unsigned flags, beam_term_t *ref, beam_pid_t *pid) {
+  return beam__task_spawn(fn, arg, beam_self(), alias, false, flags, ref, pid);
 }
 
 int beam_task_async(beam_task_fn_t fn, beam_term_t arg, beam_task_t *task) {
