@@ -134,6 +134,9 @@ typedef struct beam_gen_server {
   /* When it stops on its own or is asked to (G16); not when killed by
   ** another process's exit signal (G17). */
   void (*terminate)(beam_term_t reason, beam_term_t state);
+  /* format_status: what a crash report shows for the state (hide a
+  ** secret, shorten a big map); NULL shows the state itself. */
+  beam_term_t (*format_status)(beam_term_t state);
 } beam_gen_server_t;
 
 typedef struct beam_gen_server_opts {

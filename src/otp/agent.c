@@ -42,8 +42,8 @@ static beam_term_t a_cast(beam_term_t req, beam_term_t s) {
                     fn_at(beam_tuple_get(req, 1))(s, beam_tuple_get(req, 2)));
 }
 
-static const beam_gen_server_t agent = {a_init, a_call, a_cast,
-                                        NULL, NULL, NULL};
+static const beam_gen_server_t agent = {
+    .init = a_init, .handle_call = a_call, .handle_cast = a_cast};
 
 beam_term_t beam_agent_start_link(beam_agent_init_fn_t init, beam_term_t arg,
                                   const beam_gen_server_opts_t *opts) {

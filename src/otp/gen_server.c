@@ -64,14 +64,16 @@ static bool is_abnormal(beam_term_t reason) {
            beam__otp_is(beam_tuple_get(reason, 0), A->shutdown));
 }
 
-/* G20: an abnormal end is reported with the last message and the state,
-** as OTP's "** Generic server terminating" report. */
+/* G20: an abnormal end is reported with the last message and the state
+** (as format_status shows it), as OTP's "** Generic server terminating"
+** report. */
 static void report(server_t *g, beam_term_t reason) {
   if (!is_abnormal(reason))
     return;
   char msg[600], state[600], extra[1300];
   beam_print(msg, sizeof msg, g->last);
-  beam_print(state, sizeof state, g->state);
+  beam_print(state, sizeof state,
+             g->cb->format_status ? g->cb->format_status(g->state) : g->state);
   snprintf(extra, sizeof extra,
            "    generic server terminating\n    last message: %s\n"
            "    state: %s\n",

@@ -112,7 +112,7 @@ static void p_terminate(beam_term_t reason, beam_term_t s) {
 }
 
 static const beam_gen_server_t probe = {p_init, p_call, p_cast, p_info,
-                                        p_continue, p_terminate};
+                                        p_continue, p_terminate, NULL};
 static const beam_gen_server_t bare = {0}; /* every callback missing */
 
 static beam_pid_t start_probe(beam_term_t arg) {
@@ -679,5 +679,39 @@ static void g20_main(beam_term_t arg) {
 BEAM_TEST_T(G20_abnormal_ends_are_reported_with_last_message_and_state, 30) {
   beam_set_crash_reporter(capture, NULL);
   RUN(g20_main);
+  beam_set_crash_reporter(NULL, NULL);
+}
+
+/* format_status: the report shows what it returns instead of the state. */
+static beam_term_t hide_secret(beam_term_t state) {
+  (void) state;
+  return beam_atom("redacted");
+}
+
+static const beam_gen_server_t discreet = {.init = p_init,
+                                           .handle_cast = p_cast,
+                                           .format_status = hide_secret};
+
+static void g20_format_main(beam_term_t arg) {
+  (void) arg;
+  beam_trap_exit(1);
+  beam_term_t s;
+  ASSERT_EQ(beam_match(beam_gen_server_start_link(&discreet, beam_atom("ok"),
+                                                  NULL),
+                       "{ok, P}", &s),
+            1);
+  ASSERT_OK(beam_gen_server_cast(s, beam_fmt("{set, {password, hunter2}}")));
+  ASSERT_OK(beam_gen_server_cast(s, beam_fmt("{crash, oops}")));
+  ASSERT_TERM_EQ(down_of(beam_monitor(s)), beam_atom("oops"));
+  ASSERT_EQ(atomic_load(&reports), 1);
+  ASSERT(strstr(last_report, "state: redacted") != NULL);
+  ASSERT(strstr(last_report, "hunter2") == NULL);
+  reached = 1;
+}
+
+BEAM_TEST_T(G20_format_status_shapes_the_reported_state, 30) {
+  atomic_store(&reports, 0);
+  beam_set_crash_reporter(capture, NULL);
+  RUN(g20_format_main);
   beam_set_crash_reporter(NULL, NULL);
 }
