@@ -28,15 +28,29 @@
 
 /* ---- The task process ---- */
 
-/* Its argument: {FnAddress, Owner, Alias, Arg, LinkOwner}. A task started
-** by a Task.Supervisor links itself to its owner when asked (async). */
+/* A task a Task.Supervisor started waits for its owner's word that the
+** owner monitors it, so that its end, however early, reaches the owner
+** as a DOWN with its reason and not as noproc; if the owner dies first
+** there is nobody to answer and it ends quietly. */
+static void await_go(beam_pid_t owner) {
+  beam_term_t ref = beam_monitor(owner);
+  if (beam_receive(BEAM_INFINITY, "'$task_go'", "{'DOWN', ~t, _, _, _}", ref,
+                   NULL) != 0)
+    beam_exit(beam__otp_atoms()->normal);
+  beam_demonitor(ref, BEAM_DEMONITOR_FLUSH);
+}
+
+/* Its argument: {FnAddress, Owner, Alias, Arg, Mode}. */
 static void task_main(beam_term_t a) {
   beam_task_fn_t fn = (beam_task_fn_t) beam__otp_term_fn(beam_tuple_get(a, 0));
   beam_pid_t owner = beam_tuple_get(a, 1);
   bool replies = !beam_equal(beam_tuple_get(a, 2), beam_nil());
-  if (beam__otp_is(beam_tuple_get(a, 4), beam_atom("true")) &&
-      beam_link(owner) != 0)
+  int64_t mode = BEAM__TASK_PLAIN;
+  beam_get_int(beam_tuple_get(a, 4), &mode);
+  if (mode == BEAM__TASK_LINK_AWAIT_GO && beam_link(owner) != 0)
     beam_exit(beam__otp_atoms()->noproc); /* the owner is gone (L4) */
+  if (mode != BEAM__TASK_PLAIN)
+    await_go(owner);
   beam__kept_t alias; /* fn may collect the heap (kept.h) */
   if (replies && beam__keep(&alias, beam_tuple_get(a, 2)) != 0)
     beam_exit(beam_atom("system_limit"));
@@ -48,20 +62,24 @@ static void task_main(beam_term_t a) {
 }
 
 int beam__task_spawn(beam_task_fn_t fn, beam_term_t arg, beam_pid_t owner,
-                     beam_term_t alias, bool link_owner, unsigned flags,
+                     beam_term_t alias, int mode, unsigned flags,
                      beam_term_t *ref, beam_pid_t *pid) {
   if (fn == NULL)
     return BEAM_EINVAL;
   beam_term_t a = beam_tuple(5, beam__otp_fn_term((beam__otp_fn_t) fn), owner,
-                             alias, arg,
-                             beam_atom(link_owner ? "true" : "false"));
+                             alias, arg, beam_int(mode));
   beam_spawn_opts_t o = {.flags = flags, .monitor_ref = ref};
   return beam_spawn_opt(task_main, a, &o, pid);
 }
 
+void beam__task_go(beam_pid_t task) {
+  beam_send(task, beam_atom("$task_go"));
+}
+
 static int spawn_task(beam_task_fn_t fn, beam_term_t arg, beam_term_t alias,
                       unsigned flags, beam_term_t *ref, beam_pid_t *pid) {
-  return beam__task_spawn(fn, arg, beam_self(), alias, false, flags, ref, pid);
+  return beam__task_spawn(fn, arg, beam_self(), alias, BEAM__TASK_PLAIN, flags,
+                          ref, pid);
 }
 
 int beam_task_async(beam_task_fn_t fn, beam_term_t arg, beam_task_t *task) {

@@ -9,10 +9,10 @@
 ** links itself first thing), async_nolink does not. Either way the owner
 ** monitors the task and gets its reply at an alias, as with Task.async,
 ** so beam_task_await, yield and shutdown work on the result unchanged.
-** The owner makes the alias before asking for the child; the monitor
-** comes after, and a task that ended meanwhile gives a DOWN with noproc
-** after its reply, which is already queued (a task's reply is sent
-** before it ends).
+** The owner makes the alias before asking for the child and monitors it
+** after; the task waits for the owner's go before it runs, so that its
+** end, however early, is a DOWN with its reason and never noproc (as
+** Elixir's Task.Supervised waits for its owner's message).
 */
 #include "atoms.h"
 #include "fnterm.h"
@@ -20,14 +20,15 @@
 
 #include <stdbool.h>
 
-/* A child's start, in the supervisor: {Fn, Owner, Alias, Arg, Link}. */
+/* A child's start, in the supervisor: {Fn, Owner, Alias, Arg, Mode}. */
 static beam_term_t start_task(beam_term_t a) {
   beam_pid_t pid;
   beam_task_fn_t fn = (beam_task_fn_t) beam__otp_term_fn(beam_tuple_get(a, 0));
+  int64_t mode = BEAM__TASK_PLAIN;
+  beam_get_int(beam_tuple_get(a, 4), &mode);
   int rc = beam__task_spawn(fn, beam_tuple_get(a, 3), beam_tuple_get(a, 1),
-                            beam_tuple_get(a, 2),
-                            beam_is(beam_tuple_get(a, 4), "true"),
-                            BEAM_SPAWN_LINK, NULL, &pid);
+                            beam_tuple_get(a, 2), (int) mode, BEAM_SPAWN_LINK,
+                            NULL, &pid);
   if (rc != 0)
     return beam_tuple(2, beam__otp_atoms()->error, beam_error_term(rc));
   return beam_tuple(2, beam__otp_atoms()->ok, pid);
@@ -36,14 +37,14 @@ static beam_term_t start_task(beam_term_t a) {
 /* Ask 'sup' for a task: 0 with '*pid'; BEAM_EAGAIN at max_children;
 ** BEAM_ESYSLIMIT if it could not be started. */
 static int start_child(beam_term_t sup, beam_task_fn_t fn, beam_term_t arg,
-                       beam_term_t alias, bool link, beam_pid_t *pid) {
+                       beam_term_t alias, int mode, beam_pid_t *pid) {
   if (fn == NULL)
     return BEAM_EINVAL;
   beam_child_spec_t spec = {
       .id = beam_atom("undefined"),
       .start = start_task,
       .arg = beam_tuple(5, beam__otp_fn_term((beam__otp_fn_t) fn), beam_self(),
-                        alias, arg, beam_atom(link ? "true" : "false")),
+                        alias, arg, beam_int(mode)),
       .restart = BEAM_TEMPORARY};
   beam_term_t r = beam_dynamic_supervisor_start_child(sup, &spec), p, why;
   if (beam_match(r, "{ok, P}", &p) == 1) {
@@ -65,13 +66,16 @@ static int async(beam_term_t sup, beam_task_fn_t fn, beam_term_t arg,
   if (beam_is_error(alias))
     return beam_term_error(alias);
   beam_pid_t pid;
-  int rc = start_child(sup, fn, arg, alias, link, &pid);
+  int rc = start_child(sup, fn, arg, alias,
+                       link ? BEAM__TASK_LINK_AWAIT_GO : BEAM__TASK_AWAIT_GO,
+                       &pid);
   if (rc != 0) {
     beam_unalias(alias);
     return rc;
   }
   task->pid = pid;
   task->ref = beam_monitor(pid);
+  beam__task_go(pid);
   task->alias = alias;
   task->owner = beam_self();
   return 0;
@@ -95,7 +99,7 @@ int beam_task_supervisor_async_nolink(beam_term_t sup, beam_task_fn_t fn,
 int beam_task_supervisor_start_child(beam_term_t sup, beam_task_fn_t fn,
                                      beam_term_t arg, beam_pid_t *pid) {
   beam_pid_t p;
-  int rc = start_child(sup, fn, arg, beam_nil(), false, &p);
+  int rc = start_child(sup, fn, arg, beam_nil(), BEAM__TASK_PLAIN, &p);
   if (rc == 0 && pid)
     *pid = p;
   return rc;

@@ -70,6 +70,13 @@ static void t23_main(beam_term_t arg) {
   ASSERT_OK(beam_task_supervisor_async_nolink(sup, crashes_on_bad,
                                               beam_atom("bad"), &t));
   ASSERT_PRINTS(beam_task_yield(&t, 5000), "{exit,bad}"); /* we live on */
+  /* However early a task ends, its reason comes, never noproc: the task
+  ** waits until its owner monitors it. */
+  for (int i = 0; i < 200; i++) {
+    ASSERT_OK(beam_task_supervisor_async_nolink(sup, crashes_on_bad,
+                                                beam_atom("bad"), &t));
+    ASSERT_PRINTS(beam_task_yield(&t, 5000), "{exit,bad}");
+  }
   beam_process_info_t info;
   ASSERT_OK(beam_process_info(beam_self(), &info));
   ASSERT_TERM_EQ(info.links, beam_list(1, sup)); /* never the task */
