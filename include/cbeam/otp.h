@@ -161,20 +161,24 @@ BEAM_API beam_term_t beam_gen_server_start(const beam_gen_server_t *cb,
 ** Elixir every failure makes the caller exit with {Reason,
 ** {'Elixir.GenServer', call, [Server, Request, Timeout]}}: noproc,
 ** timeout (the late reply is dropped, G6), the server's exit reason,
-** calling_self (G5). A bad timeout: BEAM_EINVAL's error term. */
+** calling_self (G5), {nodedown, Node} for a Node other than
+** nonode@nohost (no distribution yet). A bad timeout: BEAM_EINVAL's
+** error term. */
 BEAM_API beam_term_t beam_gen_server_call(beam_term_t server,
                                           beam_term_t request,
                                           int64_t timeout_ms);
 /* [proc, allocs, yields] The same, returning a code instead of exiting: 0
 ** with '*reply'; BEAM_ENOPROC; BEAM_ETIMEDOUT; BEAM_EEXITED with '*reply'
-** the server's exit reason; BEAM_EBADARG (calling itself); BEAM_EINVAL.
+** the server's exit reason (or {nodedown, Node}); BEAM_EBADARG (calling
+** itself); BEAM_EINVAL.
 ** 'reply' may be NULL. */
 BEAM_API int beam_gen_server_call_result(beam_term_t server,
                                          beam_term_t request,
                                          int64_t timeout_ms,
                                          beam_term_t *reply);
 /* [proc, allocs, yields] GenServer.cast: 0, even to a dead or unknown
-** server (G12); the code of an error term 'request'. */
+** server or one on another node, where nothing is sent (G12); the code of
+** an error term 'request'. */
 BEAM_API int beam_gen_server_cast(beam_term_t server, beam_term_t request);
 /* [proc, allocs, yields] GenServer.reply(from, reply), from any process
 ** (G7): 0, or BEAM_EBADARG for a 'from' that is not one. */

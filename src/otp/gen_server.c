@@ -379,13 +379,26 @@ beam_term_t beam_gen_server_start(const beam_gen_server_t *cb,
 
 /* ---- Calling ---- */
 
+/* 'server' is {Name, Node} with Node not this one (nonode@nohost: no
+** distribution yet); '*node' receives it. */
+static bool on_other_node(beam_term_t server, beam_term_t *node) {
+  if (!beam_is_tuple(server) || beam_tuple_size(server) != 2)
+    return false;
+  *node = beam_tuple_get(server, 1);
+  return !beam__otp_is(*node, A->nonode);
+}
+
 /* A pid, a registered name, or {Name, Node} of this node; else
-** 'undefined'. */
+** 'undefined' ({Name, OtherNode} too: never the local Name). */
 static beam_term_t resolve(beam_term_t server) {
   if (beam_is_pid(server))
     return server;
-  if (beam_is_tuple(server) && beam_tuple_size(server) == 2)
+  if (beam_is_tuple(server) && beam_tuple_size(server) == 2) {
+    beam_term_t node;
+    if (on_other_node(server, &node))
+      return atom("undefined");
     server = beam_tuple_get(server, 0);
+  }
   return beam_is_atom(server) ? beam_whereis(server) : atom("undefined");
 }
 
@@ -404,8 +417,12 @@ int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
   beam_term_t out = beam_nil();
   int rc = 0;
   beam_pid_t pid = resolve(server);
+  beam_term_t node;
   if (timeout_ms < BEAM_INFINITY) {
     rc = BEAM_EINVAL;
+  } else if (on_other_node(server, &node)) {
+    rc = BEAM_EEXITED; /* gen:call's reason when the node is not there */
+    out = beam_tuple(2, A->nodedown, node);
   } else if (!beam_is_pid(pid)) {
     rc = BEAM_ENOPROC;
   } else if (beam_equal(pid, beam_self())) {
