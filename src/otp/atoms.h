@@ -18,7 +18,8 @@
   X(continue_, "continue") X(hibernate, "hibernate")                          \
   X(infinity, "infinity") X(ignore, "ignore") X(noproc, "noproc")             \
   X(timeout, "timeout") X(exit, "exit") X(nil, "nil") X(normal, "normal")    \
-  X(kill, "kill") X(shutdown, "shutdown") X(killed, "killed")
+  X(kill, "kill") X(shutdown, "shutdown") X(killed, "killed")              \
+  X(undefined, "undefined") X(via, "via") X(Registry, "Elixir.Registry")
 
 typedef struct beam__otp_atoms {
 #define BEAM__OTP_ATOM_FIELD(name, text) beam_term_t name;
