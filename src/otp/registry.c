@@ -97,7 +97,18 @@ static size_t pid_slot(const registry_t *r, uint64_t pid) {
 
 /* ---- The table (callers hold 'lock') ---- */
 
+/* The registry of this name whose process holds the name now: not one
+** whose process has ended but whose hook has not run yet, nor one left by
+** an earlier beam_run (which frees its processes without their hooks). */
 static registry_t *by_name(uint64_t name) {
+  for (registry_t *r = registries; r; r = r->next)
+    if (r->name == name)
+      return beam_whereis(word(name)).raw == r->pid ? r : NULL;
+  return NULL;
+}
+
+/* Any registry of this name, live or not. */
+static registry_t *any_by_name(uint64_t name) {
   for (registry_t *r = registries; r; r = r->next)
     if (r->name == name)
       return r;
@@ -675,8 +686,9 @@ static beam_term_t reg_init(beam_term_t arg) {
   pthread_rwlock_wrlock(&lock);
   r->id = next_id++;
   /* A registry of this name whose process has ended but whose hook has
-  ** not run yet (the name is free once the process is gone). */
-  registry_t *stale = by_name(r->name);
+  ** not run yet (the name is free once the process is gone), or one left
+  ** by an earlier beam_run. */
+  registry_t *stale = any_by_name(r->name);
   if (stale)
     detach(stale);
   r->next = registries;

@@ -394,6 +394,35 @@ BEAM_TEST_T(registry_outside_process, 10) {
              BEAM_ENOENT);
 }
 
+/* A second beam_run does not see the first one's registry (its processes
+** were freed without their exit hooks). */
+static void first_run(beam_term_t arg) {
+  (void) arg;
+  start_registry(reg_u(), BEAM_REGISTRY_UNIQUE);
+  ASSERT_EQ(beam_match(beam_registry_register(reg_u(), reg_u(), beam_nil()),
+                       "{ok, _}"),
+            1);
+  reached = 1;
+}
+
+static void second_run(beam_term_t arg) {
+  (void) arg;
+  ASSERT_ERR(beam_registry_count(reg_u()), BEAM_ENOENT);
+  ASSERT_ERR(beam_term_error(beam_registry_lookup(reg_u(), reg_u())),
+             BEAM_ENOENT);
+  beam_pid_t rp = start_registry(reg_u(), BEAM_REGISTRY_UNIQUE);
+  ASSERT_EQ(beam_registry_count(reg_u()), 0);
+  ASSERT_TERM_EQ(beam_registry_register(reg_u(), reg_u(), beam_nil()),
+                 ok_of(rp));
+  reached = 1;
+}
+
+BEAM_TEST_T(registry_not_seen_by_the_next_run, 20) {
+  RUN(first_run);
+  ASSERT_ERR(beam_registry_count(reg_u()), BEAM_ENOENT);
+  RUN(second_run);
+}
+
 /* ---- The registry's own end ---- */
 
 static void stop_root(beam_term_t arg) {
