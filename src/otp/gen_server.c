@@ -278,15 +278,16 @@ static bool is_via(beam_term_t name) {
 static int via_register(beam_term_t name, beam_term_t *ack) {
   beam_term_t n = beam_tuple_get(name, 2);
   beam_term_t value = beam_tuple_size(n) == 3 ? beam_tuple_get(n, 2) : A->nil;
-  beam_term_t r = beam_registry_register(beam_tuple_get(n, 0),
-                                         beam_tuple_get(n, 1), value);
-  beam_term_t held;
+  beam_term_t r = beam_registry_whereis_name(n), held;
+  if (!beam_is_error(r)) /* not a duplicate registry (Elixir refuses it) */
+    r = beam_registry_register(beam_tuple_get(n, 0), beam_tuple_get(n, 1),
+                               value);
   if (is_tagged(r, A->ok, 2))
     return 0;
   if (beam_match(r, "{error, {already_registered, P}}", &held) == 1)
     *ack = beam_tuple(2, A->error,
                       beam_tuple(2, atom("already_started"), held));
-  else /* no such registry, or a key that is no term */
+  else /* no such registry, a duplicate one, or a key that is no term */
     *ack = beam_tuple(2, A->error, atom("badarg"));
   return 1;
 }

@@ -624,6 +624,12 @@ static void via_errors_root(beam_term_t arg) {
   beam_gen_server_opts_t bad = {.via = via(beam_atom("no_reg"), beam_int(1))};
   ASSERT_TERM_EQ(beam_gen_server_start(&vsrv, beam_nil(), &bad),
                  beam_fmt("{error, badarg}"));
+  /* Nor under a duplicate registry (Elixir: ":via is not supported for
+  ** duplicate registries"). */
+  beam_gen_server_opts_t dup = {.via = via(reg_d(), beam_int(1))};
+  ASSERT_TERM_EQ(beam_gen_server_start(&vsrv, beam_nil(), &dup),
+                 beam_fmt("{error, badarg}"));
+  ASSERT_TERM_EQ(beam_registry_lookup(reg_d(), beam_int(1)), beam_nil());
   /* Not a via name, or with 'name' too. */
   beam_gen_server_opts_t odd = {.via = beam_fmt("{via, other_mod, x}")};
   ASSERT_ERR(beam_term_error(beam_gen_server_start(&vsrv, beam_nil(), &odd)),
