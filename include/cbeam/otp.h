@@ -10,6 +10,9 @@
 ** other messages one at a time through callbacks (G1-G20).
 ** Supervisor: a process that starts children and restarts them by a
 ** strategy when they end (S1-S22).
+** Agent: a GenServer whose state is a value (G21). Registry: Elixir's
+** key-value process registry, and the {via, 'Elixir.Registry', ...} names
+** GenServer takes.
 */
 #ifndef CBEAM_OTP_H
 #define CBEAM_OTP_H
@@ -142,6 +145,11 @@ typedef struct beam_gen_server {
 typedef struct beam_gen_server_opts {
   const char *name;   /* register the server under this name; NULL: none */
   int64_t timeout_ms; /* for init; 0 = infinity (G4) */
+  /* name: {via, 'Elixir.Registry', {Reg, Key}} or {..., {Reg, Key, Value}}
+  ** (registered in the new server before init, value nil by default; a
+  ** taken key gives {error, {already_started, Pid}}). Left zero: none;
+  ** with 'name' too: BEAM_EINVAL. */
+  beam_term_t via;
 } beam_gen_server_opts_t;
 
 /* [proc, allocs, yields] GenServer.start_link(cb, arg, opts) ('opts' may
@@ -157,7 +165,8 @@ BEAM_API beam_term_t beam_gen_server_start(const beam_gen_server_t *cb,
                                            beam_term_t arg,
                                            const beam_gen_server_opts_t *opts);
 /* [proc, allocs, yields] GenServer.call(server, request, timeout): the
-** reply. 'server' is a pid, a registered name or {Name, Node}. As in
+** reply. 'server' is a pid, a registered name, {Name, Node} or {via,
+** 'Elixir.Registry', {Reg, Key}} (and cast and stop take the same). As in
 ** Elixir every failure makes the caller exit with {Reason,
 ** {'Elixir.GenServer', call, [Server, Request, Timeout]}}: noproc,
 ** timeout (the late reply is dropped, G6), the server's exit reason,
@@ -346,5 +355,65 @@ BEAM_API int beam_agent_cast(beam_term_t agent, beam_agent_fn_t fn,
 /* [proc, allocs, yields] Agent.stop: as beam_gen_server_stop. */
 BEAM_API int beam_agent_stop(beam_term_t agent, beam_term_t reason,
                              int64_t timeout_ms);
+
+/* ---- Registry ---- */
+
+/* Elixir's Registry (docs/otp.md "Registry"): a table of {Key, Pid, Value}
+** entries named by an atom, that any process reads directly (lookup and
+** dispatch send no message). Each entry belongs to the process that
+** registered it and goes when that process ends, however it ends, before
+** its links and monitors are told. The registry is a process too, linked
+** to every process that registers (as in Elixir): stop it with
+** beam_gen_server_stop(Name, ...); its table goes with it. */
+typedef enum beam_registry_keys {
+  BEAM_REGISTRY_UNIQUE = 1,    /* keys: :unique, one entry per key */
+  BEAM_REGISTRY_DUPLICATE = 2, /* keys: :duplicate */
+} beam_registry_keys_t;
+
+/* Registry.dispatch's function: 'entries' is the list [{Pid, Value}] on
+** the caller's heap, 'ctx' what dispatch was given (C has no closures). */
+typedef void (*beam_registry_dispatch_fn_t)(beam_term_t entries, void *ctx);
+
+/* [proc, allocs, yields] Registry.start_link(keys: Keys, name: Name): the
+** registry process, linked to the caller and registered as 'name':
+** {ok, Pid} or {error, {already_started, Pid}}; the error term of
+** BEAM_EBADARG for a 'name' that is not an atom, BEAM_EINVAL for bad
+** 'keys' or the name 'undefined'. */
+BEAM_API beam_term_t beam_registry_start_link(beam_term_t name,
+                                              beam_registry_keys_t keys);
+/* [proc, allocs, yields] Registry.register(reg, key, value) by the
+** caller: {ok, RegistryPid}; for unique keys {error, {already_registered,
+** Pid}} if the key is taken (by the caller too). The first register links
+** the caller to the registry. Error terms: BEAM_ENOENT (no registry of
+** that name), BEAM_EBADARG ('reg' not an atom), the code of an error term
+** 'key' or 'value', BEAM_ENOMEM. */
+BEAM_API beam_term_t beam_registry_register(beam_term_t reg, beam_term_t key,
+                                            beam_term_t value);
+/* [proc] Registry.unregister(reg, key): remove the caller's own entries
+** under 'key' (none is fine): 0, or BEAM_ENOENT, BEAM_EBADARG, the code of
+** an error term 'key'. */
+BEAM_API int beam_registry_unregister(beam_term_t reg, beam_term_t key);
+/* [any, allocs] Registry.lookup(reg, key): [{Pid, Value}], in the order
+** they were registered; [] if none; the error terms of register. */
+BEAM_API beam_term_t beam_registry_lookup(beam_term_t reg, beam_term_t key);
+/* [any, allocs] Registry.dispatch(reg, key, fn): fn(entries, ctx) once,
+** in the caller, with lookup's list, if it is not empty: 0; the codes of
+** register's error terms; BEAM_EINVAL for a NULL 'fn'. */
+BEAM_API int beam_registry_dispatch(beam_term_t reg, beam_term_t key,
+                                    beam_registry_dispatch_fn_t fn,
+                                    void *ctx);
+/* [any, allocs] Registry.keys(reg, pid): the keys 'pid' has registered,
+** newest first (as Elixir 1.14); [] for a dead or unknown pid; error
+** terms as lookup, BEAM_EBADARG for a 'pid' that is not one. */
+BEAM_API beam_term_t beam_registry_keys(beam_term_t reg, beam_pid_t pid);
+/* [any] Registry.count(reg): the number of entries, or BEAM_ENOENT,
+** BEAM_EBADARG. */
+BEAM_API int64_t beam_registry_count(beam_term_t reg);
+/* [any] Registry.whereis_name({Reg, Key}) (also {Reg, Key, Value}), what
+** {via, 'Elixir.Registry', Name} resolves through: the pid, or the atom
+** undefined; error terms BEAM_ENOENT (no such registry), BEAM_EBADARG (not
+** such a tuple, or a duplicate registry: Elixir's ":via is not supported
+** for duplicate registries"). */
+BEAM_API beam_term_t beam_registry_whereis_name(beam_term_t name);
 
 #endif

@@ -19,7 +19,8 @@
   X(infinity, "infinity") X(ignore, "ignore") X(noproc, "noproc")             \
   X(timeout, "timeout") X(exit, "exit") X(nil, "nil") X(normal, "normal")    \
   X(kill, "kill") X(shutdown, "shutdown") X(killed, "killed")                 \
-  X(nonode, "nonode@nohost") X(nodedown, "nodedown")
+  X(nonode, "nonode@nohost") X(nodedown, "nodedown")                          \
+  X(undefined, "undefined") X(via, "via") X(Registry, "Elixir.Registry")
 
 typedef struct beam__otp_atoms {
 #define BEAM__OTP_ATOM_FIELD(name, text) beam_term_t name;

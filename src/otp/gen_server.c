@@ -265,7 +265,44 @@ static _Noreturn void serve(server_t *g) {
 
 /* ---- Starting ---- */
 
-/* The server's first function: {CbAddr, Arg, Parent, StarterAlias, Name}. */
+/* {via, 'Elixir.Registry', {Reg, Key}} or {..., {Reg, Key, Value}}. */
+static bool is_via(beam_term_t name) {
+  if (!is_tagged(name, A->via, 3) ||
+      !beam__otp_is(beam_tuple_get(name, 1), A->Registry))
+    return false;
+  beam_term_t n = beam_tuple_get(name, 2);
+  size_t size = beam_tuple_size(n);
+  return (size == 2 || size == 3) && beam_is_atom(beam_tuple_get(n, 0));
+}
+
+/* Register the new server under a via name: 0, or 1 with '*ack' the
+** start's {error, ...}. */
+static int via_register(beam_term_t name, beam_term_t *ack) {
+  beam_term_t n = beam_tuple_get(name, 2);
+  beam_term_t value = beam_tuple_size(n) == 3 ? beam_tuple_get(n, 2) : A->nil;
+  beam_term_t r = beam_registry_whereis_name(n), held;
+  if (!beam_is_error(r)) /* not a duplicate registry (Elixir refuses it) */
+    r = beam_registry_register(beam_tuple_get(n, 0), beam_tuple_get(n, 1),
+                               value);
+  if (is_tagged(r, A->ok, 2))
+    return 0;
+  if (beam_match(r, "{error, {already_registered, P}}", &held) == 1)
+    *ack = beam_tuple(2, A->error,
+                      beam_tuple(2, atom("already_started"), held));
+  else /* no such registry, a duplicate one, or a key that is no term */
+    *ack = beam_tuple(2, A->error, atom("badarg"));
+  return 1;
+}
+
+/* A via name, kept off the heap while init runs (init may collect it). The
+** block is freed by an exit hook if init ends the process. */
+static void free_kept_name(void *ctx, beam_term_t reason) {
+  (void) reason;
+  free(ctx);
+}
+
+/* The server's first function: {CbAddr, Arg, Parent, StarterAlias, Name},
+** Name an atom, a via tuple, or []. */
 static void server_main(beam_term_t a) {
   server_t g = {beam__otp_term_ptr(beam_tuple_get(a, 0)), beam_nil(),
                 beam_tuple_get(a, 2), BEAM_INFINITY, beam_nil(), beam_nil(),
@@ -284,9 +321,28 @@ static void server_main(beam_term_t a) {
     beam_send_alias(starter, alias, beam_tuple(2, alias, ack));
     return; /* exits normal */
   }
+  void *kept_name = NULL;
+  size_t kept_len = 0;
+  if (is_via(name)) {
+    if (via_register(name, &ack)) {
+      beam_send_alias(starter, alias, beam_tuple(2, alias, ack));
+      return;
+    }
+    if (beam_etf_encode_alloc(name, NULL, &kept_name, &kept_len) != 0)
+      beam_exit(atom("system_limit")); /* the entry goes with it */
+    if (beam_on_exit(free_kept_name, kept_name) != 0) {
+      free(kept_name);
+      beam_exit(atom("system_limit"));
+    }
+  }
   beam_term_t r = g.cb->init ? g.cb->init(beam_tuple_get(a, 1))
                              : beam_tuple(2, atom("ok"), beam_nil());
   alias = beam__kept(&kept_alias);
+  if (kept_name) {
+    name = beam_etf_decode(kept_name, kept_len, NULL, NULL);
+    beam_on_exit_remove(free_kept_name, kept_name);
+    free(kept_name);
+  }
   beam_term_t reason = beam_nil();
   bool ok = false;
   if (is_tagged(r, A->ok, 2) || (is_tagged(r, A->ok, 3) &&
@@ -308,6 +364,9 @@ static void server_main(beam_term_t a) {
     int gone = beam_unregister(name); /* released before start returns */
     (void) gone;                      /* (not ours any more: fine) */
   }
+  if (!ok && is_via(name)) /* the same for a via name */
+    beam_registry_unregister(beam_tuple_get(beam_tuple_get(name, 2), 0),
+                             beam_tuple_get(beam_tuple_get(name, 2), 1));
   beam_send_alias(starter, alias, beam_tuple(2, alias, ack));
   if (!ok)
     beam_exit(reason);
@@ -333,6 +392,11 @@ static beam_term_t start(const beam_gen_server_t *cb, beam_term_t arg,
   if (cb == NULL)
     return beam_error_term(BEAM_EINVAL);
   beam_term_t name = opts && opts->name ? atom(opts->name) : beam_nil();
+  if (opts && opts->via.raw != 0) { /* a zero term word: no via name */
+    if (opts->name || !is_via(opts->via))
+      return beam_error_term(BEAM_EINVAL);
+    name = opts->via;
+  }
   int64_t timeout = opts && opts->timeout_ms ? opts->timeout_ms : BEAM_INFINITY;
   start_wait_t w = {beam_alias(), beam_nil()};
   beam_pid_t pid;
@@ -388,11 +452,18 @@ static bool on_other_node(beam_term_t server, beam_term_t *node) {
   return !beam__otp_is(*node, A->nonode);
 }
 
-/* A pid, a registered name, or {Name, Node} of this node; else
-** 'undefined' ({Name, OtherNode} too: never the local Name). */
+/* A pid, a registered name, {Name, Node} of this node, or {via,
+** 'Elixir.Registry', {Reg, Key}}; else 'undefined' ({Name, OtherNode}
+** too: never the local Name). */
 static beam_term_t resolve(beam_term_t server) {
   if (beam_is_pid(server))
     return server;
+  if (is_tagged(server, A->via, 3)) {
+    beam_term_t pid = is_via(server)
+                          ? beam_registry_whereis_name(beam_tuple_get(server, 2))
+                          : A->undefined;
+    return beam_is_pid(pid) ? pid : A->undefined;
+  }
   if (beam_is_tuple(server) && beam_tuple_size(server) == 2) {
     beam_term_t node;
     if (on_other_node(server, &node))
