@@ -270,10 +270,13 @@ static beam_term_t insert(const char *name, size_t len, uint32_t h) {
     } else {
       atomic_fetch_add_explicit(&entry_bytes, sizeof *e + len + 1,
                                 memory_order_relaxed);
+      /* Count first, then the slot: a thread that finds the atom through
+      ** its slot (acquire) must also see it counted, or beam__term_bad
+      ** calls the atom it was just handed a forgery (EBADTERM). Release:
+      ** beam__atoms_count() readers see the entries it counts. */
+      atomic_store_explicit(&beam__atom_count, c + 1, memory_order_release);
       slot_put(atomic_load_explicit(&table, memory_order_relaxed), h,
                (uint32_t) c);
-      /* Release: beam__atoms_count() readers see the entries it counts. */
-      atomic_store_explicit(&beam__atom_count, c + 1, memory_order_release);
       r = atom_term(c);
     }
   }
