@@ -211,6 +211,10 @@ static void main_proc(beam_term_t arg) {
   printf("workers' supervisor: %s\n", text);
 
   beam_supervisor_stop(root, beam_atom("normal"), BEAM_INFINITY);
+  /* The tree is gone when stop returns; a client that sent its last
+  ** message may still be on its way out. */
+  for (int i = 0; i < 100 && beam_process_count() > before; i++)
+    beam_sleep(10);
   printf("stopped: %zu processes left of the tree\n",
          beam_process_count() - before);
 }
