@@ -56,6 +56,13 @@ static const beam_gen_server_t summer = {.init = s_init,
                                          .handle_call = s_call,
                                          .handle_cast = s_cast};
 
+/* Every workload's entry: the root fills 'r' from 'o'. */
+static void boot(const bench_opts_t *o, bench_result_t *r, beam_fn_t root) {
+  g_opts = o;
+  g_res = r;
+  bench_boot(o, 0, root);
+}
+
 static void look_up_atoms(void) {
   am_ok = beam_atom("ok");
   am_reply = beam_atom("reply");
@@ -133,9 +140,7 @@ static void call_root(beam_term_t arg) {
 }
 
 void bench_genserver_call(const bench_opts_t *o, bench_result_t *r) {
-  g_opts = o;
-  g_res = r;
-  bench_boot(o, 0, call_root);
+  boot(o, r, call_root);
 }
 
 /* ---- genserver_cast ---- */
@@ -172,9 +177,7 @@ static void cast_root(beam_term_t arg) {
 }
 
 void bench_genserver_cast(const bench_opts_t *o, bench_result_t *r) {
-  g_opts = o;
-  g_res = r;
-  bench_boot(o, 0, cast_root);
+  boot(o, r, cast_root);
 }
 
 /* ---- agent_update ---- */
@@ -230,9 +233,7 @@ static void agent_root(beam_term_t arg) {
 }
 
 void bench_agent_update(const bench_opts_t *o, bench_result_t *r) {
-  g_opts = o;
-  g_res = r;
-  bench_boot(o, 0, agent_root);
+  boot(o, r, agent_root);
 }
 
 /* ---- async_stream ---- */
@@ -291,7 +292,5 @@ static void stream_root(beam_term_t arg) {
 }
 
 void bench_async_stream(const bench_opts_t *o, bench_result_t *r) {
-  g_opts = o;
-  g_res = r;
-  bench_boot(o, 0, stream_root);
+  boot(o, r, stream_root);
 }
