@@ -202,7 +202,9 @@ keys() {
 }
 
 # median FILE KEY: the median of KEY over the lines of FILE; "n/a" or
-# "fail" if the file says so for every run (a failed run counts as fail).
+# "fail" if the file says so for every run (a failed run counts as fail);
+# "absent" if no line has the key (genserver_call has no call_ns with
+# --clients > 1).
 median() {
   awk -v k="$2" '
     $0 == "n/a" { na = 1; next }
@@ -212,7 +214,8 @@ median() {
     END {
       if (na) { print "n/a"; exit }
       if (dash) { print "-"; exit }
-      if (bad || n == 0) { print "fail"; exit }
+      if (bad) { print "fail"; exit }
+      if (n == 0) { print "absent"; exit }
       for (i = 1; i < n; i++) for (j = i; j > 0 && v[j-1] + 0 > v[j] + 0; j--) {
         t = v[j]; v[j] = v[j-1]; v[j-1] = t }
       print v[int((n - 1) / 2)]
@@ -228,6 +231,8 @@ row() {
   cv=$(median "$4" "$2")
   bv=$(median "$5" "$2")
   gv=$(median "$6" "$2")
+  # A key that neither cbeam nor the BEAM printed: no row.
+  [ "$cv" = absent ] && [ "$bv" = absent ] && return 0
   awk -v l="$1" -v k="$2" -v c="$cv" -v b="$bv" -v g="$gv" -v d="$3" '
   # cmp(C, X, NAME): "ratio|ahead" of cbeam against side NAME.
   function cmp(c, x, name,   num, r, f, ratio, ahead) {
@@ -246,10 +251,10 @@ row() {
     split(cmp(c, b, "BEAM"), rb, "|")
     split(cmp(c, g, "Go"), rg, "|")
     if (rg[2] == "") rg[2] = "-"
-    printf "%-34s %-15s %13s %13s %13s %10s %8s  %-6s  %-12s %s\n", l, k, c, b, g, rb[1], rg[1], d, rb[2], rg[2] }'
+    printf "%-42s %-15s %13s %13s %13s %10s %8s  %-6s  %-12s %s\n", l, k, c, b, g, rb[1], rg[1], d, rb[2], rg[2] }'
 }
 
-printf '%-34s %-15s %13s %13s %13s %10s %8s  %-6s  %-12s %s\n' \
+printf '%-42s %-15s %13s %13s %13s %10s %8s  %-6s  %-12s %s\n' \
   "case" "key" "cbeam" "BEAM" "Go" "cbeam/BEAM" "cbeam/Go" "better" "ahead" "vs Go"
 noisy_total=0
 id=0
