@@ -36,6 +36,8 @@ typedef struct bench_opts {
   int64_t keys;       /* --keys (map_state) */
   int64_t live_mb;    /* --live (gc): MiB of live terms */
   int64_t clients;    /* --clients (genserver_call) */
+  int64_t max_concurrency; /* --max-concurrency (async_stream); 0 = the
+                           ** scheduler count */
   unsigned schedulers; /* --schedulers */
   int runs;           /* --runs */
 } bench_opts_t;
@@ -78,6 +80,8 @@ void bench_map_state(const bench_opts_t *o, bench_result_t *r);
 void bench_gc(const bench_opts_t *o, bench_result_t *r);
 void bench_genserver_call(const bench_opts_t *o, bench_result_t *r);
 void bench_genserver_cast(const bench_opts_t *o, bench_result_t *r);
+void bench_agent_update(const bench_opts_t *o, bench_result_t *r);
+void bench_async_stream(const bench_opts_t *o, bench_result_t *r);
 /* bigmsg's --n default depends on --kind. */
 int64_t bench_bigmsg_default_n(const char *kind);
 /* map_state's --n default depends on --keys. */

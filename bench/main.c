@@ -4,7 +4,8 @@
 **
 **   cbeam-bench WORKLOAD [--n N] [--laps L] [--senders S] [--queued Q]
 **                        [--kind bin|list] [--hogs H] [--yield-check]
-**                        [--keys K] [--live MB] [--schedulers K] [--runs R]
+**                        [--keys K] [--live MB] [--clients C]
+**                        [--max-concurrency M] [--schedulers K] [--runs R]
 **
 ** Output contract (scripts parse it): exactly one line on stdout,
 **   workload=NAME <main>=V <other figures>... schedulers=K <params> runs=R
@@ -42,6 +43,7 @@ enum {
   OPT_KEYS = 1u << 7,
   OPT_LIVE = 1u << 8,
   OPT_CLIENTS = 1u << 9,
+  OPT_MAX_CONCURRENCY = 1u << 10,
 };
 
 typedef struct workload {
@@ -86,6 +88,11 @@ static const workload_t workloads[] = {
      "N GenServer calls, C clients on C servers: call_ns, calls_per_s"},
     {"genserver_cast", bench_genserver_cast, OPT_N, {.n = 1000000},
      "N GenServer casts, then one call: cast_ns"},
+    {"agent_update", bench_agent_update, OPT_N, {.n = 1000000},
+     "N Agent updates adding I, then one get: update_ns"},
+    {"async_stream", bench_async_stream, OPT_N | OPT_MAX_CONCURRENCY,
+     {.n = 1000000},
+     "Task.async_stream over 1..N returning 2x, ordered: elem_ns"},
 };
 
 #define NWORKLOADS (sizeof workloads / sizeof workloads[0])
@@ -110,6 +117,9 @@ static _Noreturn void usage(FILE *out, int status) {
         "  --live MB       MiB of live terms (gc; default 1)\n"
         "  --clients C     clients, each with its own server (genserver_call;\n"
         "                  default 1)\n"
+        "  --max-concurrency M\n"
+        "                  tasks at once (async_stream; default: the\n"
+        "                  scheduler count)\n"
         "  --schedulers K  scheduler threads; 0 = one per core (default)\n"
         "  --runs R        run R times, report the median run (default 1)\n"
         "\nPrints one line: workload=NAME key=value ...; see bench/README.md\n",
@@ -198,6 +208,9 @@ static void parse_args(int argc, char **argv, const workload_t **wout,
     } else if (strcmp(opt, "--clients") == 0) {
       need = OPT_CLIENTS;
       o->clients = parse_count(opt, val, 1, 1000000);
+    } else if (strcmp(opt, "--max-concurrency") == 0) {
+      need = OPT_MAX_CONCURRENCY;
+      o->max_concurrency = parse_count(opt, val, 1, 1000000);
     } else if (strcmp(opt, "--schedulers") == 0) {
       o->schedulers = (unsigned) parse_count(opt, val, 0, 1024);
     } else if (strcmp(opt, "--runs") == 0) {
@@ -288,6 +301,10 @@ int main(int argc, char **argv) {
     printf(" live=%lld", (long long) o.live_mb);
   if (w->accepts & OPT_CLIENTS)
     printf(" clients=%lld", (long long) o.clients);
+  if (w->accepts & OPT_MAX_CONCURRENCY) /* 0: as many as schedulers */
+    printf(" max_concurrency=%lld",
+           (long long) (o.max_concurrency ? o.max_concurrency
+                                          : (int64_t) med->schedulers));
   if (o.n > 0) /* fairness and gc have no N */
     printf(" n=%lld", (long long) o.n);
   if (w->accepts & OPT_LAPS)

@@ -5,7 +5,7 @@
 %%
 %%   bench/erl/beam-bench.sh WORKLOAD [--n N] [--laps L] [--senders S]
 %%       [--queued Q] [--kind bin|list|receive|hibernate] [--hogs H]
-%%       [--keys K] [--live MB]
+%%       [--keys K] [--live MB] [--clients C] [--max-concurrency M]
 %%       [--schedulers K] [--runs R]
 %%
 %% The wrapper compiles this module into build/erl/ and starts
@@ -85,7 +85,10 @@ workloads() ->
      {"gc", fun gc/1, [live], #{live => 1}},
      {"genserver_call", fun genserver_call/1, [n, clients],
       #{n => 1000000, clients => 1}},
-     {"genserver_cast", fun genserver_cast/1, [n], #{n => 1000000}}].
+     {"genserver_cast", fun genserver_cast/1, [n], #{n => 1000000}},
+     {"agent_update", fun agent_update/1, [n], #{n => 1000000}},
+     {"async_stream", fun async_stream/1, [n, max_concurrency],
+      #{n => 1000000, max_concurrency => 0}}].
 
 %% ---- Driver ----
 
@@ -106,7 +109,8 @@ usage(Dev) ->
               "usage: beam-bench.sh WORKLOAD [options]~n"
               "workloads: ~ts~n"
               "options: --n N --laps L --senders S --queued Q --kind bin|list~n"
-              "         --hogs H --keys K --live MB --clients C --schedulers K --runs R~n"
+              "         --hogs H --keys K --live MB --clients C --max-concurrency M~n"
+              "         --schedulers K --runs R~n"
               "         (each workload takes only those it uses; see bench/README.md)~n",
               [lists:join(" ", [W || {W, _, _, _} <- workloads()])]).
 
@@ -147,6 +151,7 @@ parse([Opt, Val | Rest], Name, Accepts, O) ->
             "--keys" -> {keys, count(Opt, Val, 1, 100000000)};
             "--live" -> {live, count(Opt, Val, 1, 100000)};
             "--clients" -> {clients, count(Opt, Val, 1, 1000000)};
+            "--max-concurrency" -> {max_concurrency, count(Opt, Val, 1, 1000000)};
             "--kind" when Val =:= "bin"; Val =:= "list";
                           Val =:= "receive"; Val =:= "hibernate" -> {kind, Val};
             "--kind" -> throw({usage, "bad value '" ++ Val ++ "' for --kind (bin, list, receive or hibernate)"});
@@ -227,6 +232,8 @@ report(Name, Accepts, O, Runs) ->
               [io_lib:format(" keys=~b", [maps:get(keys, O)]) || lists:member(keys, Accepts)],
               [io_lib:format(" live=~b", [maps:get(live, O)]) || lists:member(live, Accepts)],
               [io_lib:format(" clients=~b", [maps:get(clients, O)]) || lists:member(clients, Accepts)],
+              [io_lib:format(" max_concurrency=~b", [stream_width(maps:get(max_concurrency, O))])
+               || lists:member(max_concurrency, Accepts)],
               [io_lib:format(" n=~b", [maps:get(n, O)]) || is_map_key(n, O)],
               [io_lib:format(" laps=~b", [maps:get(laps, O)]) || lists:member(laps, Accepts)],
               io_lib:format(" runs=~b", [R])],
@@ -1000,3 +1007,96 @@ cast_loop(_S, I, N) when I > N -> ok;
 cast_loop(S, I, N) ->
     gen_server:cast(S, {add, I}),
     cast_loop(S, I + 1, N).
+
+%% ---- agent_update (otp.c) ----
+%% cbeam_bench_agent is Elixir's Agent without Elixir: a gen_server whose
+%% state is the value, served {update, Fun} / {get, Fun} calls. Each update
+%% sends a fresh closure adding I, as Agent.update(A, &(&1 + i)) does.
+
+agent_update(#{n := N}) ->
+    {ok, A} = cbeam_bench_agent:start_link(fun() -> 0 end),
+    T0 = now_ns(),
+    agent_loop(A, 1, N),
+    Sum = cbeam_bench_agent:get(A, fun(S) -> S end),
+    T1 = now_ns(),
+    ok = cbeam_bench_agent:stop(A),
+    {[{"update_ns", (T1 - T0) / N, 1}, {"wall_ms", (T1 - T0) / 1.0e6, 1}],
+     Sum =/= N * (N + 1) div 2}.
+
+agent_loop(_A, I, N) when I > N -> ok;
+agent_loop(A, I, N) ->
+    ok = cbeam_bench_agent:update(A, fun(S) -> S + I end),
+    agent_loop(A, I + 1, N).
+
+%% ---- async_stream (otp.c) ----
+%% elem_ns: Elixir's own Task.async_stream (1..N, fn x -> 2x end,
+%% max_concurrency: M, ordered, timeout: :infinity) reduced with
+%% Enum.reduce, when Elixir's ebin is on the code path (beam-bench.sh adds
+%% it if elixir is installed); otherwise the plain loop's figure, with a
+%% note on stderr. loop_elem_ns, always: stream_loop/3 below, the same
+%% thing by hand (spawn_monitor per element, at most M alive, results
+%% handed out in input order), the BEAM's floor for the pattern.
+%% rss_growth_mb: VmRSS after minus before, as in C.
+
+stream_width(0) -> erlang:system_info(schedulers_online);
+stream_width(M) -> M.
+
+async_stream(#{n := N, max_concurrency := M0}) ->
+    M = stream_width(M0),
+    Want = N * (N + 1),
+    R0 = rss(),
+    T0 = now_ns(),
+    Elixir = code:ensure_loaded('Elixir.Task') =:= {module, 'Elixir.Task'},
+    Sum = case Elixir of
+              true -> elixir_stream(N, M);
+              false -> stream_loop(N, M)
+          end,
+    T1 = now_ns(),
+    R1 = rss(),
+    Elixir orelse io:format(standard_error,
+                            "beam-bench: async_stream: Elixir not found, "
+                            "elem_ns is the plain loop's~n", []),
+    T2 = now_ns(),
+    LoopSum = stream_loop(N, M),
+    T3 = now_ns(),
+    {[{"elem_ns", (T1 - T0) / N, 1}, {"wall_ms", (T1 - T0) / 1.0e6, 1},
+      {"rss_growth_mb", (R1 - R0) / 1048576, 1},
+      {"loop_elem_ns", (T3 - T2) / N, 1}],
+     Sum =/= Want orelse LoopSum =/= Want}.
+
+elixir_stream(N, M) ->
+    S = 'Elixir.Task':async_stream('Elixir.Range':new(1, N),
+                                   fun(X) -> 2 * X end,
+                                   [{max_concurrency, M}, {ordered, true},
+                                    {timeout, infinity}]),
+    {N, Sum} = 'Elixir.Enum':reduce(
+                 S, {0, 0},
+                 fun({ok, V}, {C, Acc}) ->
+                         C1 = C + 1,
+                         V = 2 * C1, % in order
+                         {C1, Acc + V}
+                 end),
+    Sum.
+
+%% Ordered, at most M tasks alive; a slot frees when its task ends
+%% ('DOWN'), results that come early wait in a map by input position.
+stream_loop(N, M) -> stream_loop(1, 1, 0, #{}, N, M, 0).
+
+stream_loop(_Next, Emit, _Run, _Done, N, _M, Sum) when Emit > N -> Sum;
+stream_loop(Next, Emit, Run, Done, N, M, Sum) ->
+    case maps:take(Emit, Done) of
+        {V, Done1} ->
+            V = 2 * Emit,
+            stream_loop(Next, Emit + 1, Run, Done1, N, M, Sum + V);
+        error when Run < M, Next =< N ->
+            P = self(),
+            spawn_monitor(fun() -> P ! {stream_result, Next, 2 * Next} end),
+            stream_loop(Next + 1, Emit, Run + 1, Done, N, M, Sum);
+        error ->
+            receive
+                {stream_result, I, V} ->
+                    stream_loop(Next, Emit, Run, Done#{I => V}, N, M, Sum);
+                {'DOWN', _, process, _, normal} ->
+                    stream_loop(Next, Emit, Run - 1, Done, N, M, Sum)
+            end
+    end.

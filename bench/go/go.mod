@@ -1,0 +1,3 @@
+module cbeam/bench/go
+
+go 1.19
