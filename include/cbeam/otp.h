@@ -90,13 +90,24 @@ typedef struct beam_stream_opts {
   int64_t timeout_ms;       /* per element, from its start; 0 = 5000 */
   int kill_task_on_timeout; /* on_timeout: :kill_task (default :exit) */
   int zip_input_on_exit;    /* {exit, {Elem, Reason}} instead */
+  /* collect: beam_async_stream_next collects the caller's heap when due,
+  ** keeping the stream's own terms, the result it returns and the 'nkeep'
+  ** terms 'keep' points to (updated in place): a long stream then runs
+  ** in bounded memory. Any other term of the caller (the iterator's
+  ** included) does not survive a next(). Off (0): nothing is collected,
+  ** and the heap grows by every result until the caller collects after
+  ** the stream is closed. */
+  int collect;
+  beam_term_t *const *keep;
+  size_t nkeep;
 } beam_stream_opts_t;
 
 typedef struct beam_async_stream beam_async_stream_t;
 
 /* [proc] Task.async_stream(input, fn, opts) ('opts' may be NULL): nothing
 ** runs yet (T15). 0, BEAM_EINVAL, BEAM_ENOMEM. Its terms live on the
-** caller's heap: do not collect it while the stream is open. */
+** caller's heap: without 'collect', do not collect it while the stream is
+** open (the stream's terms are not roots). */
 BEAM_API int beam_async_stream_open(beam_iter_fn_t next, void *ctx,
                                     beam_task_fn_t fn,
                                     const beam_stream_opts_t *opts,

@@ -21,8 +21,12 @@
 ** nolink form asks a Task.Supervisor for each task instead: no link, so
 ** a crash is only an {exit, R} in the results (T25).
 **
-** The stream's terms (elements, buffered results) live on the consumer's
-** heap: collect it (beam_gc) only between streams, or name them.
+** The stream's terms (elements, the tasks' refs and aliases, buffered
+** results) live on the consumer's heap, with every reply it took in. With
+** 'collect', next() collects that heap when due with the stream's terms,
+** the result it hands out and the caller's 'keep' terms as roots, so the
+** heap stays bounded however long the input; without it the caller may
+** collect only between streams.
 */
 #include "atoms.h"
 
@@ -57,6 +61,8 @@ struct beam_async_stream {
   entry_t *win;
   size_t cap, head, count;
   uint64_t emit;
+  beam_term_t **roots; /* room for a collection's roots (collect) */
+  size_t nroots;
 };
 
 static int open_stream(beam_term_t sup, beam_iter_fn_t next, void *ctx,
@@ -74,6 +80,10 @@ static int open_stream(beam_term_t sup, beam_iter_fn_t next, void *ctx,
   beam_async_stream_t *s = calloc(1, sizeof *s);
   if (s == NULL)
     return BEAM_ENOMEM;
+  if (o.nkeep > 0 && o.keep == NULL) {
+    free(s);
+    return BEAM_EINVAL;
+  }
   s->running = calloc(o.max_concurrency, sizeof *s->running);
   s->cap = 16;
   s->win = calloc(s->cap, sizeof *s->win);
@@ -266,15 +276,45 @@ static int wait_one(beam_async_stream_t *s) {
   return finish(s, i, exit_result(s, sl, beam_tuple_get(msg, 4)));
 }
 
+/* 'collect': collect the heap if due, keeping the stream's terms, 'out'
+** and the caller's. A failure to allocate the root list skips it. */
+static void collect(beam_async_stream_t *s, beam_term_t *out) {
+  if (!s->o.collect || !beam_gc_due())
+    return;
+  size_t need = 3 * (size_t) s->nrunning + s->count + s->o.nkeep + 1;
+  if (need > s->nroots) {
+    beam_term_t **r = realloc(s->roots, need * sizeof *r);
+    if (r == NULL)
+      return;
+    s->roots = r;
+    s->nroots = need;
+  }
+  size_t n = 0;
+  for (unsigned i = 0; i < s->nrunning; i++) {
+    s->roots[n++] = &s->running[i].elem;
+    s->roots[n++] = &s->running[i].task.ref;
+    s->roots[n++] = &s->running[i].task.alias;
+  }
+  for (size_t k = 0; k < s->count; k++)
+    if (win_at(s, k)->done)
+      s->roots[n++] = &win_at(s, k)->result;
+  for (size_t k = 0; k < s->o.nkeep; k++)
+    s->roots[n++] = s->o.keep[k];
+  s->roots[n++] = out;
+  beam_gc_roots((beam_term_t *const *) s->roots, n, 0);
+}
+
 int beam_async_stream_next(beam_async_stream_t *s, beam_term_t *result) {
   if (s == NULL || result == NULL)
     return BEAM_EINVAL;
   for (;;) {
     if (s->count > 0 && win_at(s, 0)->done) {
-      *result = win_at(s, 0)->result;
+      beam_term_t out = win_at(s, 0)->result;
       s->head = (s->head + 1) % s->cap;
       s->count--;
       s->emit++;
+      collect(s, &out);
+      *result = out;
       return 1;
     }
     int rc = fill(s);
@@ -294,5 +334,6 @@ void beam_async_stream_close(beam_async_stream_t *s) {
     kill_task(&s->running[i]);
   free(s->running);
   free(s->win);
+  free(s->roots);
   free(s);
 }
