@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+** review_test.c: regressions found in review of the OTP layer
+** (Supervisor, DynamicSupervisor, Task.Supervisor, Registry), each
+** checked against Elixir 1.14 / OTP's supervisor.erl.
+*/
+#include "../harness/check.h"
+
+#include <string.h>
+
+#define RUN(main_fn) RUN_TO_END((main_fn), 2)
+
+__attribute__((unused)) static int64_t int_of(beam_term_t t) {
+  int64_t v = -1;
+  beam_get_int(t, &v);
+  return v;
+}
+
+/* ---- Registry: the link goes with the last entry ---- */
+
+/* {Parent, Reg, Key}: register, unregister, report, wait. */
+static void reg_then_unreg(beam_term_t a) {
+  beam_term_t parent = beam_tuple_get(a, 0), reg = beam_tuple_get(a, 1);
+  beam_term_t r = beam_registry_register(reg, beam_tuple_get(a, 2), beam_nil());
+  if (beam_match(r, "{ok, _}") == 1)
+    beam_registry_unregister(reg, beam_tuple_get(a, 2));
+  beam_send(parent, beam_tuple(2, beam_atom("done"), r));
+  beam_receive(BEAM_INFINITY, "never", NULL);
+}
+
+static void registry_unlink_root(beam_term_t arg) {
+  (void) arg;
+  beam_term_t reg = beam_atom("rv_reg"), rpid, r;
+  ASSERT_EQ(beam_match(beam_registry_start_link(reg, BEAM_REGISTRY_UNIQUE),
+                       "{ok, P}", &rpid),
+            1);
+  beam_trap_exit(1);
+  ASSERT_TERM_EQ(beam_registry_register(reg, beam_atom("held"), beam_nil()),
+                 beam_tuple(2, beam_atom("ok"), rpid));
+  /* p registers and unregisters; q fails to register a taken key. */
+  beam_pid_t p, q;
+  beam_term_t pm, qm;
+  ASSERT_OK(beam_spawn_monitor(reg_then_unreg,
+                               beam_tuple(3, beam_self(), reg, beam_atom("a")),
+                               &p, &pm));
+  ASSERT_EQ(beam_receive(5000, "{done, R}", &r, NULL), 0);
+  ASSERT_OK(beam_spawn_monitor(reg_then_unreg,
+                               beam_tuple(3, beam_self(), reg,
+                                          beam_atom("held")),
+                               &q, &qm));
+  ASSERT_EQ(beam_receive(5000, "{done, R}", &r, NULL), 0);
+  ASSERT_EQ(beam_match(r, "{error, {already_registered, _}}"), 1);
+  /* Elixir 1.14: neither is linked to the registry any more
+  ** (unlink_if_unregistered), so stopping it leaves both alive. */
+  /* The root started it (start_link): its last unregister keeps that link. */
+  ASSERT_OK(beam_registry_unregister(reg, beam_atom("held")));
+  ASSERT_OK(beam_gen_server_stop(reg, beam_atom("shutdown"), 5000));
+  ASSERT_EQ(beam_receive(5000, "{'EXIT', ~t, shutdown}", rpid, NULL), 0);
+  beam_term_t why;
+  ASSERT_ERR(beam_receive(300, "{'DOWN', ~t, process, _, R}", pm, &why, NULL),
+             BEAM_ETIMEDOUT);
+  ASSERT_ERR(beam_receive(300, "{'DOWN', ~t, process, _, R}", qm, &why, NULL),
+             BEAM_ETIMEDOUT);
+  beam_exit_signal(p, beam_atom("kill"));
+  beam_exit_signal(q, beam_atom("kill"));
+  reached = 1;
+}
+
+BEAM_TEST_T(review_registry_unlinks_after_last_entry, 20) {
+  RUN(registry_unlink_root);
+}
