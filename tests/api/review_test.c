@@ -69,3 +69,39 @@ static void registry_unlink_root(beam_term_t arg) {
 BEAM_TEST_T(review_registry_unlinks_after_last_entry, 20) {
   RUN(registry_unlink_root);
 }
+
+/* ---- Misuse: an error term as a request must not hang the caller ---- */
+
+static beam_term_t echo_call(beam_term_t req, beam_term_t from,
+                             beam_term_t s) {
+  (void) from;
+  return beam_tuple(3, beam_atom("reply"), req, s);
+}
+static const beam_gen_server_t echo = {.handle_call = echo_call};
+
+static void bad_request_root(beam_term_t arg) {
+  (void) arg;
+  beam_term_t pid, sup, bad = beam_error_term(BEAM_ENOMEM);
+  ASSERT_EQ(beam_match(beam_gen_server_start_link(&echo, beam_nil(), NULL),
+                       "{ok, P}", &pid),
+            1);
+  /* The code of the error term, at once (as cast's), not a wait. */
+  int64_t t0 = beam_monotonic_ms();
+  ASSERT_ERR(beam_gen_server_call_result(pid, bad, BEAM_INFINITY, NULL),
+             BEAM_ENOMEM);
+  ASSERT_ERR(beam_term_error(beam_gen_server_call(pid, bad, 1000)),
+             BEAM_ENOMEM);
+  /* The supervisor's calls wait for ever: an id that is an error term
+  ** must not make them hang. */
+  ASSERT_EQ(beam_match(beam_dynamic_supervisor_start_link(NULL), "{ok, P}",
+                       &sup),
+            1);
+  ASSERT_ERR(beam_term_error(beam_supervisor_terminate_child(sup, bad)),
+             BEAM_ENOMEM);
+  ASSERT_LT(beam_monotonic_ms() - t0, 500);
+  reached = 1;
+}
+
+BEAM_TEST_T(review_call_with_error_term_request_returns_its_code, 10) {
+  RUN(bad_request_root);
+}
