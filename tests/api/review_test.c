@@ -105,3 +105,76 @@ static void bad_request_root(beam_term_t arg) {
 BEAM_TEST_T(review_call_with_error_term_request_returns_its_code, 10) {
   RUN(bad_request_root);
 }
+
+/* ---- Registry keys: equal maps built in another order are one key ---- */
+
+static void map_key_root(beam_term_t arg) {
+  (void) arg;
+  beam_term_t reg = beam_atom("rv_reg2"), rp;
+  ASSERT_EQ(beam_match(beam_registry_start_link(reg, BEAM_REGISTRY_UNIQUE),
+                       "{ok, P}", &rp),
+            1);
+  beam_term_t k1 = beam_map_new(), k2 = beam_map_new();
+  for (int i = 0; i < 40; i++)
+    k1 = beam_map_put(k1, beam_int(i), beam_int(i));
+  for (int i = 40; i-- > 0;)
+    k2 = beam_map_put(k2, beam_int(i), beam_int(i));
+  ASSERT_TRUE(beam_equal(k1, k2));
+  ASSERT_EQ(beam_match(beam_registry_register(reg, k1, beam_nil()), "{ok, _}"),
+            1);
+  ASSERT_EQ(beam_list_length(beam_registry_lookup(reg, k2)), 1);
+  beam_term_t s1 = beam_map_put(beam_map_put(beam_map_new(), beam_atom("a"),
+                                             beam_int(1)),
+                                beam_atom("b"), beam_int(2));
+  beam_term_t s2 = beam_map_put(beam_map_put(beam_map_new(), beam_atom("b"),
+                                             beam_int(2)),
+                                beam_atom("a"), beam_int(1));
+  ASSERT_EQ(beam_match(beam_registry_register(reg, s1, beam_nil()), "{ok, _}"),
+            1);
+  ASSERT_EQ(beam_list_length(beam_registry_lookup(reg, s2)), 1);
+  reached = 1;
+}
+
+BEAM_TEST_T(review_registry_equal_map_keys_are_one_key, 10) {
+  RUN(map_key_root);
+}
+
+/* ---- DynamicSupervisor: children stopped at once on its shutdown ---- */
+
+static beam_term_t slow_init(beam_term_t arg) {
+  beam_trap_exit(1);
+  return beam_tuple(2, beam_atom("ok"), arg);
+}
+static void slow_terminate(beam_term_t reason, beam_term_t s) {
+  (void) reason;
+  beam_sleep(int_of(s));
+}
+static const beam_gen_server_t slow = {.init = slow_init,
+                                       .terminate = slow_terminate};
+static beam_term_t slow_start(beam_term_t arg) {
+  return beam_gen_server_start_link(&slow, arg, NULL);
+}
+
+static void dynsup_stop_root(beam_term_t arg) {
+  (void) arg;
+  beam_term_t sup;
+  ASSERT_EQ(beam_match(beam_dynamic_supervisor_start_link(NULL), "{ok, P}",
+                       &sup),
+            1);
+  beam_child_spec_t c = {.id = beam_nil(), .start = slow_start,
+                         .arg = beam_int(300)};
+  for (int i = 0; i < 4; i++)
+    ASSERT_EQ(beam_match(beam_dynamic_supervisor_start_child(sup, &c),
+                         "{ok, _}"),
+              1);
+  int64_t t0 = beam_monotonic_ms();
+  ASSERT_OK(beam_supervisor_stop(sup, beam_atom("normal"), BEAM_INFINITY));
+  int64_t took = beam_monotonic_ms() - t0;
+  ASSERT_GE(took, 290);
+  ASSERT_LT(took, 900); /* not 4 x 300 */
+  reached = 1;
+}
+
+BEAM_TEST_T(review_dynamic_supervisor_stops_children_concurrently, 10) {
+  RUN(dynsup_stop_root);
+}
