@@ -190,7 +190,9 @@ BEAM_API beam_term_t beam_gen_server_call(beam_term_t server,
 /* [proc, allocs, yields] The same, returning a code instead of exiting: 0
 ** with '*reply'; BEAM_ENOPROC; BEAM_ETIMEDOUT; BEAM_EEXITED with '*reply'
 ** the server's exit reason (or {nodedown, Node}); BEAM_EBADARG (calling
-** itself); BEAM_EINVAL.
+** itself); BEAM_EINVAL; the code of an error term 'request' (or
+** BEAM_ENOMEM if it could not be sent), at once: beam_gen_server_call
+** returns those as error terms instead of exiting.
 ** 'reply' may be NULL. */
 BEAM_API int beam_gen_server_call_result(beam_term_t server,
                                          beam_term_t request,
@@ -207,7 +209,7 @@ BEAM_API int beam_gen_server_reply(beam_term_t from, beam_term_t reply);
 ** terminate runs, the server exits with 'reason', then 0 (G18). The
 ** caller exits with {noproc | timeout | Other, {'Elixir.GenServer', stop,
 ** [Server, Reason, Timeout]}} if there is no such server, it takes too
-** long, or it ended otherwise. */
+** long, or it ended otherwise. The code of an error term 'reason'. */
 BEAM_API int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
                                   int64_t timeout_ms);
 

@@ -491,6 +491,8 @@ int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
   beam_term_t node;
   if (timeout_ms < BEAM_INFINITY) {
     rc = BEAM_EINVAL;
+  } else if (beam_is_error(request)) {
+    rc = beam_term_error(request); /* nothing to send: no wait for a reply */
   } else if (on_other_node(server, &node)) {
     rc = BEAM_EEXITED; /* gen:call's reason when the node is not there */
     out = beam_tuple(2, A->nodedown, node);
@@ -501,10 +503,20 @@ int beam_gen_server_call_result(beam_term_t server, beam_term_t request,
     out = atom("calling_self");
   } else {
     start_wait_t w = {beam_alias(), beam_monitor(pid)};
-    beam_send(pid, beam_tuple(3, A->gen_call,
-                              beam_tuple(2, beam_self(), w.alias), request));
+    int sent = beam_send(pid, beam_tuple(3, A->gen_call,
+                                         beam_tuple(2, beam_self(), w.alias),
+                                         request));
     beam_term_t msg;
-    int got = beam_receive_fn(timeout_ms, match_start, &w, &msg);
+    int got = sent == 0 || sent == BEAM_ENOPROC
+                  ? beam_receive_fn(timeout_ms, match_start, &w, &msg)
+                  : sent; /* not sent (no memory): no reply will come */
+    if (got < 0 && got != BEAM_ETIMEDOUT) {
+      beam_unalias(w.alias);
+      beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH);
+      if (reply)
+        *reply = out;
+      return got;
+    }
     beam_unalias(w.alias);
     if (got == 1) {
       beam_demonitor(w.ref, BEAM_DEMONITOR_FLUSH);
@@ -528,8 +540,10 @@ beam_term_t beam_gen_server_call(beam_term_t server, beam_term_t request,
   int rc = beam_gen_server_call_result(server, request, timeout_ms, &v);
   if (rc == 0)
     return v;
-  if (rc == BEAM_EINVAL)
-    return beam_error_term(rc);
+  if (rc == BEAM_EINVAL || beam_is_error(request) ||
+      (rc != BEAM_ETIMEDOUT && rc != BEAM_ENOPROC && rc != BEAM_EEXITED &&
+       rc != BEAM_EBADARG))
+    return beam_error_term(rc); /* misuse, or the request not sent */
   beam_term_t reason = rc == BEAM_ETIMEDOUT ? atom("timeout")
                        : rc == BEAM_ENOPROC  ? atom("noproc")
                                              : v; /* exit reason, calling_self */
@@ -546,6 +560,8 @@ int beam_gen_server_cast(beam_term_t server, beam_term_t request) {
 
 int beam_gen_server_stop(beam_term_t server, beam_term_t reason,
                          int64_t timeout_ms) {
+  if (beam_is_error(reason))
+    return beam_term_error(reason); /* it could not be sent: no wait */
   beam_pid_t pid = resolve(server);
   if (!beam_is_pid(pid))
     call_exit(atom("noproc"), "stop", server, reason, timeout_ms);

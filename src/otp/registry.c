@@ -19,10 +19,12 @@
 ** insertion order within a bucket (lookup and dispatch give entries of a
 ** key in the order they were registered, as Elixir does), and on their
 ** registrant's 'member' record, newest first (Registry.keys's order). A
-** member is a process that has called register at least once: it is
-** linked to the registry process and has an exit hook for this registry,
-** once, for the rest of its life (Elixir 1.14 keeps the link after the last
-** unregister too).
+** member is a process that holds at least one entry: it is linked to the
+** registry process and has an exit hook for this registry, once. When its
+** last entry goes (unregister, or a register that failed) it stops being
+** one: the hook goes and, as Elixir 1.14's unlink_if_unregistered, the
+** link too, unless the process was linked to the registry before it
+** registered (it started it with start_link, say).
 **
 ** Death. The member's exit hook runs in the dying process, whatever ends
 ** it (return, beam_exit, a fault, any exit signal, kill), before its links
@@ -62,6 +64,7 @@ struct member {
   member_t *next; /* in its pid bucket */
   uint64_t pid;   /* the process's word (a local pid is an immediate) */
   entry_t *first; /* its entries, newest first */
+  bool linked_before; /* linked to the registry before it registered */
 };
 
 typedef struct bucket {
@@ -527,6 +530,26 @@ static int registry_of(beam_term_t reg, uint64_t pid, uint64_t *id,
   return r ? 0 : BEAM_ENOENT;
 }
 
+/* Whether the caller is linked to 'server' already. */
+static bool linked_to(uint64_t server) {
+  beam_process_info_t info;
+  if (beam_process_info(beam_self(), &info) != 0)
+    return false;
+  for (beam_term_t l = info.links; beam_is_list(l) &&
+       !beam_equal(l, beam_nil()); l = beam_tl(l))
+    if (beam_hd(l).raw == server)
+      return true;
+  return false;
+}
+
+/* The caller has no entry left in registry 'id' (its member record is
+** gone): drop its hook and, unless it was linked before, its link. */
+static void leave(uint64_t id, uint64_t server, bool linked_before) {
+  beam_on_exit_remove(member_exit, (void *) (uintptr_t) id);
+  if (!linked_before)
+    beam_unlink(word(server));
+}
+
 /* The entry to insert: both terms encoded into one block. */
 static int make_entry(beam_term_t key, beam_term_t value, entry_t **out) {
   size_t klen, vlen;
@@ -574,7 +597,9 @@ beam_term_t beam_registry_register(beam_term_t reg, beam_term_t key,
   /* A new member: hook and link first (the link may yield), so that from
   ** the insert on, its end always takes the entry with it. */
   void *ctx = (void *) (uintptr_t) id;
+  bool linked_before = false;
   if (!member) {
+    linked_before = linked_to(server);
     if ((rc = beam_on_exit(member_exit, ctx)) != 0) {
       free(e);
       return beam_error_term(rc);
@@ -591,6 +616,7 @@ beam_term_t beam_registry_register(beam_term_t reg, beam_term_t key,
   member_t *m = r ? find_member(r, self.raw) : NULL;
   if (r && m == NULL && (m = calloc(1, sizeof *m)) != NULL) {
     m->pid = self.raw;
+    m->linked_before = linked_before;
     size_t s = pid_slot(r, m->pid);
     m->next = r->members[s];
     r->members[s] = m;
@@ -598,6 +624,7 @@ beam_term_t beam_registry_register(beam_term_t reg, beam_term_t key,
       grow_members(r);
   }
   entry_t *held;
+  bool left = false;
   if (r == NULL) {
     result = beam_error_term(BEAM_ENOENT); /* it ended meanwhile */
   } else if (m == NULL) {
@@ -605,13 +632,20 @@ beam_term_t beam_registry_register(beam_term_t reg, beam_term_t key,
   } else if (!r->duplicate &&
              (held = first_with_key(r, e->hash, e->bytes, e->klen)) != NULL) {
     result = word(held->owner->pid); /* {error, ...} built below */
+    if (m->first == NULL) { /* no entry: not a member after all */
+      linked_before = m->linked_before;
+      remove_member(r, self.raw);
+      left = true;
+    }
   } else {
     insert(r, m, e);
     e = NULL;
     result = A->ok;
   }
   pthread_rwlock_unlock(&lock);
-  if (!member && (r == NULL || m == NULL))
+  if (left)
+    leave(id, server, linked_before);
+  else if (!member && (r == NULL || m == NULL))
     beam_on_exit_remove(member_exit, ctx);
   free(e);
   if (beam_is_error(result))
@@ -637,7 +671,7 @@ int beam_registry_unregister(beam_term_t reg, beam_term_t key) {
   member_t *m = r ? find_member(r, self.raw) : NULL;
   if (r == NULL)
     rc = BEAM_ENOENT;
-  /* Only the caller's own entries; the link stays, as in Elixir 1.14. */
+  /* Only the caller's own entries. */
   entry_t *e = m ? m->first : NULL;
   while (e) {
     entry_t *next = e->pnext;
@@ -645,8 +679,15 @@ int beam_registry_unregister(beam_term_t reg, beam_term_t key) {
       remove_entry(r, e);
     e = next;
   }
+  /* The last one: unlink, as Elixir 1.14's unlink_if_unregistered. */
+  bool left = m && m->first == NULL, linked_before = m && m->linked_before;
+  uint64_t id = r ? r->id : 0, server = r ? r->pid : 0;
+  if (left)
+    remove_member(r, self.raw);
   pthread_rwlock_unlock(&lock);
   key_done(&k);
+  if (left)
+    leave(id, server, linked_before);
   return rc;
 }
 
