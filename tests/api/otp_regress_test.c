@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
-** review_test.c: regressions found in review of the OTP layer
+** otp_regress_test.c: regressions found in review of the OTP layer
 ** (Supervisor, DynamicSupervisor, Task.Supervisor, Registry), each
 ** checked against Elixir 1.14 / OTP's supervisor.erl.
 */
@@ -66,7 +66,7 @@ static void registry_unlink_root(beam_term_t arg) {
   reached = 1;
 }
 
-BEAM_TEST_T(review_registry_unlinks_after_last_entry, 20) {
+BEAM_TEST_T(registry_unlinks_after_last_entry, 20) {
   RUN(registry_unlink_root);
 }
 
@@ -102,7 +102,7 @@ static void bad_request_root(beam_term_t arg) {
   reached = 1;
 }
 
-BEAM_TEST_T(review_call_with_error_term_request_returns_its_code, 10) {
+BEAM_TEST_T(gen_server_call_with_error_term_request_returns_its_code, 10) {
   RUN(bad_request_root);
 }
 
@@ -135,7 +135,7 @@ static void map_key_root(beam_term_t arg) {
   reached = 1;
 }
 
-BEAM_TEST_T(review_registry_equal_map_keys_are_one_key, 10) {
+BEAM_TEST_T(registry_equal_map_keys_are_one_key, 10) {
   RUN(map_key_root);
 }
 
@@ -175,6 +175,6 @@ static void dynsup_stop_root(beam_term_t arg) {
   reached = 1;
 }
 
-BEAM_TEST_T(review_dynamic_supervisor_stops_children_concurrently, 10) {
+BEAM_TEST_T(dynamic_supervisor_stops_children_concurrently, 10) {
   RUN(dynsup_stop_root);
 }
