@@ -180,6 +180,13 @@ static void put32(wr_t *w, uint32_t v) {
   put(w, b, 4);
 }
 
+static bool is_ascii(const unsigned char *s, size_t len) {
+  unsigned char any = 0;
+  for (size_t i = 0; i < len; i++)
+    any |= s[i];
+  return any < 0x80;
+}
+
 static int put_atom(wr_t *w, beam_term_t a) {
   const char *name = beam_atom_name(a);
   if (name == NULL)
@@ -187,6 +194,12 @@ static int put_atom(wr_t *w, beam_term_t a) {
   const unsigned char *s = (const unsigned char *) name;
   size_t len = strlen(name), i = 0, chars = 0;
   int latin1 = !(w->flags & BEAM_ETF_UTF8_ATOMS);
+  if (latin1 && is_ascii(s, len)) { /* most atoms: bytes are characters */
+    put8(w, ATOM_EXT);
+    put16(w, (unsigned) len);
+    put(w, s, len);
+    return 0;
+  }
   while (latin1 && i < len) {
     uint32_t cp;
     if (beam__utf8_next(s, len, &i, &cp) < 0)
@@ -652,9 +665,9 @@ static int get_atom(rd_t *d, beam_term_t *out) {
   unsigned char buf[2 * 255];
   const char *name = (const char *) d->p;
   size_t len = n;
-  if (latin1) {
-    if (n > 255)
-      return BEAM_EBADARG; /* longer than any atom */
+  if (latin1 && n > 255)
+    return BEAM_EBADARG; /* longer than any atom */
+  if (latin1 && !is_ascii(d->p, n)) { /* ASCII reads as it is */
     len = 0;
     for (size_t i = 0; i < n; i++)
       len += beam__utf8_put(d->p[i], buf + len);
