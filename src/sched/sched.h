@@ -46,9 +46,11 @@ struct beam__sched {
   uint32_t rand;            /* xorshift state for victim choice */
   bool in_fault; /* the fault handler is deciding (a nested fault is fatal,
                     fault.c) */
+  /* Read at every pick: on the line of the fields above, not after the
+  ** ring (whose size rounds up to whole lines). */
+  beam__sched_prio_t prio;
 
   beam__runq_t runq;
-  beam__sched_prio_t prio;
   beam__sched_timers_t timers;
   beam__pinned_t pinned;
   beam__sched_park_t park;
@@ -72,12 +74,14 @@ typedef struct beam__rt {
   ** A slot's pointer is written before nlive counts it; nlive shrinks back
   ** only when a spare's thread fails to start (its slot never ran). */
   _Atomic unsigned nlive;
+  /* Read by every readying on one scheduler: with the read-mostly fields,
+  ** not beside the global queue's, which every push writes. */
+  beam__rt_spare_t spare;
   _Atomic bool running;
   _Atomic bool stopping;
   int64_t start_ns; /* the runtime clock's origin (timers.h) */
 
   beam__gq_t gq;
-  beam__rt_spare_t spare;
   beam__rt_sysmon_t sysmon;
   beam__rt_park_t park;
 
