@@ -21,8 +21,8 @@ typedef struct beam__ptab_entry {
   _Atomic uint64_t pid; /* raw pid of 'proc', 0 when free */
 } beam__ptab_entry_t;
 
-/* The table (in beam__rt): mmap'ed, twice the process limit, a power of
-** two. */
+/* The table (in beam__rt): mmap'ed, a power of two at least twice the
+** process limit. */
 typedef struct beam__ptab {
   beam__ptab_entry_t *entries;
   uint64_t mask;

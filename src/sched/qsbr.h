@@ -4,13 +4,15 @@
 ** qsbr.c).
 **
 ** Quiescent-state based reclamation: a scheduler holds descriptor pointers
-** only between two passes through the top of its loop. 'rt.qsbr.epoch' is
-** bumped once per retirement; each scheduler publishes the epoch it read at
-** each quiescent point (0 while parked: "offline", it holds nothing), and a
-** descriptor retired at E is freed once every online scheduler published
-** more than E. The published epochs are read by every reclaimer, so each
-** starts a cache line of its own, away from the owner's limbo list (the
-** descriptors it retired, oldest first, that wait for their grace period).
+** only between two passes through the top of its loop. A descriptor is
+** stamped with 'rt.qsbr.epoch' when retired, and the epoch moves past the
+** stamp at its scheduler's next quiescent point; each scheduler publishes
+** the epoch it read at each quiescent point (0 while parked: "offline", it
+** holds nothing), and a descriptor stamped E is freed once every online
+** scheduler published more than E. Every reclaimer reads every published
+** epoch, so each starts a cache line, apart from the fields before it that
+** other threads write; beside it lies the owner's limbo list (what it
+** retired, oldest first), touched by the owner alone.
 */
 #ifndef BEAM_SCHED_QSBR_H
 #define BEAM_SCHED_QSBR_H

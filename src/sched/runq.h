@@ -17,7 +17,8 @@
 **    threads that are not schedulers. A mutex and a list through the
 **    descriptors' 'link'; 'len' lets a look at an empty queue (every
 **    schedule, in the common case) skip the lock.
-** Max, high and low priority processes never enter these (prio.h).
+** Max, high and low priority processes wait in prio.h's queues instead,
+** unless they are pinned.
 */
 #ifndef BEAM_SCHED_RUNQ_H
 #define BEAM_SCHED_RUNQ_H

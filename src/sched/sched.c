@@ -190,14 +190,14 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
         atomic_load_explicit(&beam__rt.spare.nactive, memory_order_relaxed);
     if (beam__sched_live() > 1) { /* a benched spare's ring too (spare.c) */
       if (!s->park.spinning) {
-        int busy = (int) active - atomic_load_explicit(&beam__rt.park.npidle,
-                                                       memory_order_relaxed);
-        if (2 * atomic_load_explicit(&beam__rt.park.nspinning,
-                                     memory_order_relaxed) <
-            busy) {
+        beam__rt_park_t *park = &beam__rt.park;
+        int busy = (int) active -
+                   atomic_load_explicit(&park->npidle, memory_order_relaxed);
+        int spinning =
+            atomic_load_explicit(&park->nspinning, memory_order_relaxed);
+        if (2 * spinning < busy) {
           s->park.spinning = true;
-          atomic_fetch_add_explicit(&beam__rt.park.nspinning, 1,
-                                    memory_order_seq_cst);
+          atomic_fetch_add_explicit(&park->nspinning, 1, memory_order_seq_cst);
         }
       }
       if (s->park.spinning) {

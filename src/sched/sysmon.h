@@ -9,8 +9,9 @@
 ** again when it comes back (odd while one runs): odd and unchanged for
 ** BEAM__STUCK_MS means stuck. sysmon then sets 'stuck' (the owner clears
 ** it when its process returns) and the healthy schedulers fire the stuck
-** one's timers and steal its queue. Both fields are written on every
-** switch by the owner and read by sysmon only, relaxed. The counts in
+** one's timers and steal its queue. 'slice_seq' is written by the owner at
+** every switch and read by sysmon, relaxed (a look that is a little late
+** only delays the verdict); 'stuck' is read by the helpers. The counts in
 ** beam__rt are sysmon's last look, read by the spares (spare.h).
 */
 #ifndef BEAM_SCHED_SYSMON_H

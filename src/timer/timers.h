@@ -6,12 +6,13 @@
 ** Each scheduler owns one timing wheel (wheel.h): it fills it (a process's
 ** timeout is armed by the scheduler that blocks it, send_after by the one
 ** running the caller) and fires it. Another thread takes the wheel's lock
-** only to cancel a timer of a process that moved, or, for a scheduler that
-** is stuck in one process, to fire its due timers for it (sysmon.c): so
-** the lock is uncontended in the common case, and insert and cancel stay
-** O(1). 'next' is a hint read without the lock by the owner's loop and by
-** the watchdog; the send_after map (by ref id) is under the same lock.
-** A ref's low bits name the scheduler whose wheel and map hold the timer.
+** only to cancel (the timeout of a process that moved, a send_after by its
+** ref), to read a send_after's time left, or to fire the due timers of a
+** scheduler stuck in one process (sysmon.c): so the lock is uncontended in
+** the common case, and insert and cancel stay O(1). 'next' is a hint read
+** without the lock by the owner's loop and by the watchdog; the send_after
+** map (by ref id) is under the same lock. A ref's low bits name the
+** scheduler whose wheel and map hold the timer.
 */
 #ifndef BEAM_TIMER_TIMERS_H
 #define BEAM_TIMER_TIMERS_H
