@@ -47,6 +47,7 @@
 ** rename), no fault is contained.
 */
 #include "../sched/sched.h"
+#include "stack.h"
 
 #include <dlfcn.h>
 #include <execinfo.h>

@@ -50,7 +50,12 @@
 ** Sanitizers: the stack copy reads and writes another context's frames,
 ** whose ASan redzones are poisoned; the copy loops are not instrumented.
 */
+#include "idle.h"
+#include "../sched/runq.h"
 #include "../sched/sched.h"
+#include "../timer/timers.h"
+#include "ptab.h"
+#include "stack.h"
 
 #include <malloc.h>
 
@@ -148,7 +153,7 @@ void beam__idle_list(beam__sched_t *s, beam__proc_t *p) {
     return;
   if (atomic_exchange_explicit(&p->idle_listed, true, memory_order_seq_cst))
     return;
-  if (pidvec_push(&s->idle_in, p->pid.raw) != 0) /* best effort */
+  if (pidvec_push(&s->idle.in, p->pid.raw) != 0) /* best effort */
     atomic_store_explicit(&p->idle_listed, false, memory_order_relaxed);
 }
 
@@ -221,15 +226,15 @@ void beam__idle_thaw(beam__proc_t *p) {
 static void flush_hibernated(beam__sched_t *s) {
   beam__proc_t *rel[BEAM__HIB_BATCH];
   unsigned n = 0;
-  for (unsigned i = 0; i < s->hib_n; i++) {
-    beam__proc_t *p = beam__ptab_lookup((beam_pid_t){s->hib[i]});
+  for (unsigned i = 0; i < s->idle.hib_n; i++) {
+    beam__proc_t *p = beam__ptab_lookup((beam_pid_t){s->idle.hib[i]});
     uint8_t pending = HIB_PENDING;
     if (p && atomic_compare_exchange_strong_explicit(
                  &p->hib_release, &pending, HIB_RELEASING,
                  memory_order_acquire, memory_order_relaxed))
       rel[n++] = p;
   }
-  s->hib_n = 0;
+  s->idle.hib_n = 0;
   beam__stack_release_stacks(rel, n);
   for (unsigned i = 0; i < n; i++)
     atomic_store_explicit(&rel[i]->hib_release, HIB_NONE,
@@ -237,7 +242,7 @@ static void flush_hibernated(beam__sched_t *s) {
 }
 
 void beam__idle_flush(beam__sched_t *s) {
-  if (s->hib_n > 0)
+  if (s->idle.hib_n > 0)
     flush_hibernated(s);
 }
 
@@ -254,10 +259,10 @@ void beam__idle_hibernated(beam__sched_t *s, beam__proc_t *p) {
   ** when the scheduler looks for work elsewhere or benches); the wait
   ** does not (see the top). */
   atomic_store_explicit(&p->hib_release, HIB_PENDING, memory_order_relaxed);
-  if (s->hib_n == 0)
-    s->hib_due_ms = beam__rt_now_ms() + 1;
-  s->hib[s->hib_n++] = p->pid.raw;
-  if (s->hib_n == BEAM__HIB_BATCH)
+  if (s->idle.hib_n == 0)
+    s->idle.hib_due_ms = beam__rt_now_ms() + 1;
+  s->idle.hib[s->idle.hib_n++] = p->pid.raw;
+  if (s->idle.hib_n == BEAM__HIB_BATCH)
     flush_hibernated(s);
   beam__sched_commit_wait(s, p, BEAM__P_WAITING, false);
 }
@@ -340,34 +345,34 @@ static void advance_epoch(uint64_t now_ms) {
 
 uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms) {
   maybe_trim();
-  if (s->hib_n > 0)
+  if (s->idle.hib_n > 0)
     flush_hibernated(s);
-  if (s->idle_pass.n == 0) {
-    if (s->idle_in.n == 0)
+  if (s->idle.pass.n == 0) {
+    if (s->idle.in.n == 0)
       return UINT64_MAX;
-    if (now_ms < s->idle_next_ms)
-      return s->idle_next_ms;
+    if (now_ms < s->idle.next_ms)
+      return s->idle.next_ms;
     /* A new pass: what was listed since the last one. The spent vector
     ** does not keep the size a burst of spawns once gave it. */
-    if (s->idle_pass.cap > 65536) {
-      beam__free(s->idle_pass.v);
-      s->idle_pass = (beam__pidvec_t){0};
+    if (s->idle.pass.cap > 65536) {
+      beam__free(s->idle.pass.v);
+      s->idle.pass = (beam__pidvec_t){0};
     }
-    beam__pidvec_t t = s->idle_pass;
-    s->idle_pass = s->idle_in;
-    s->idle_in = t;
-    s->idle_next_ms = now_ms + STEP_MS;
+    beam__pidvec_t t = s->idle.pass;
+    s->idle.pass = s->idle.in;
+    s->idle.in = t;
+    s->idle.next_ms = now_ms + STEP_MS;
   }
   advance_epoch(now_ms);
   uint32_t epoch = atomic_load_explicit(&beam__idle_epoch,
                                         memory_order_relaxed);
   frozen_t batch[BATCH];
   size_t nb = 0;
-  for (int k = 0; k < BUDGET && s->idle_pass.n > 0; k++) {
-    uint64_t pid = s->idle_pass.v[--s->idle_pass.n];
+  for (int k = 0; k < BUDGET && s->idle.pass.n > 0; k++) {
+    uint64_t pid = s->idle.pass.v[--s->idle.pass.n];
     beam__proc_t *p = beam__ptab_lookup((beam_pid_t){pid});
     if (p && look_at(p, epoch, batch, &nb) &&
-        pidvec_push(&s->idle_in, pid) != 0)
+        pidvec_push(&s->idle.in, pid) != 0)
       atomic_store_explicit(&p->idle_listed, false, memory_order_relaxed);
     if (nb == BATCH) {
       freeze(s, batch, nb);
@@ -375,12 +380,12 @@ uint64_t beam__idle_step(beam__sched_t *s, uint64_t now_ms) {
     }
   }
   freeze(s, batch, nb);
-  return s->idle_pass.n > 0 ? now_ms : s->idle_next_ms;
+  return s->idle.pass.n > 0 ? now_ms : s->idle.next_ms;
 }
 
 void beam__idle_thread_fini(beam__sched_t *s) {
-  beam__free(s->idle_in.v);
-  beam__free(s->idle_pass.v);
-  s->idle_in = (beam__pidvec_t){0};
-  s->idle_pass = (beam__pidvec_t){0};
+  beam__free(s->idle.in.v);
+  beam__free(s->idle.pass.v);
+  s->idle.in = (beam__pidvec_t){0};
+  s->idle.pass = (beam__pidvec_t){0};
 }

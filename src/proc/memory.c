@@ -18,7 +18,10 @@
 ** place: a deep stack holds more, and a process that waited in a shallow
 ** frame after a deep call keeps those pages until it is frozen.
 */
+#include "memory.h"
 #include "../sched/sched.h"
+#include "idle.h"
+#include "stack.h"
 
 #include <unistd.h>
 
@@ -30,7 +33,7 @@ static size_t heap_bytes(void) {
   if (atomic_load_explicit(&beam__rt.running, memory_order_acquire))
     for (unsigned i = 0; i < beam__sched_live(); i++)
       if (beam__rt.sched[i])
-        sum += atomic_load_explicit(&beam__rt.sched[i]->mem_heap,
+        sum += atomic_load_explicit(&beam__rt.sched[i]->mem.heap,
                                     memory_order_relaxed);
   return sum > 0 ? (size_t) sum : 0;
 }

@@ -24,7 +24,13 @@
 ** a send), which the child adopts into its heap when it first runs: the
 ** parent can release its own copy at once.
 */
+#include "../sched/park.h"
+#include "../sched/runq.h"
 #include "../sched/sched.h"
+#include "../timer/timers.h"
+#include "idle.h"
+#include "ptab.h"
+#include "stack.h"
 
 /* ---- Entry and exit ---- */
 

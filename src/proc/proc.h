@@ -31,7 +31,8 @@
 #include "../timer/wheel.h"
 #include "ctx.h"
 
-struct beam__sched;
+/* A scheduler (sched/sched.h assembles it); slice headers name it by this. */
+typedef struct beam__sched beam__sched_t;
 
 enum beam__pstate {
   BEAM__P_RUNNING = 0,

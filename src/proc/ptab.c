@@ -23,6 +23,7 @@
 ** with seq_cst stores before the process is retired, so that any lookup
 ** that starts after the retirement epoch is read sees NULL.
 */
+#include "ptab.h"
 #include "../sched/sched.h"
 
 #include <sys/mman.h>
@@ -36,30 +37,30 @@ int beam__ptab_init(size_t limit) {
                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (t == MAP_FAILED)
     return BEAM_ENOMEM;
-  beam__rt.ptab = t;
-  beam__rt.ptab_bits = bits;
-  beam__rt.ptab_mask = n - 1;
+  beam__rt.ptab.entries = t;
+  beam__rt.ptab.bits = bits;
+  beam__rt.ptab.mask = n - 1;
   /* Start at 1 so that no pid has the raw value of '[]' patterns, and
   ** reserve <0.0.0> for "nobody". */
-  atomic_store_explicit(&beam__rt.pid_counter, 1, memory_order_relaxed);
+  atomic_store_explicit(&beam__rt.ptab.pid_counter, 1, memory_order_relaxed);
   return 0;
 }
 
 void beam__ptab_fini(void) {
-  if (beam__rt.ptab)
-    munmap(beam__rt.ptab,
-           (beam__rt.ptab_mask + 1) * sizeof(beam__ptab_entry_t));
-  beam__rt.ptab = NULL;
+  if (beam__rt.ptab.entries)
+    munmap(beam__rt.ptab.entries,
+           (beam__rt.ptab.mask + 1) * sizeof(beam__ptab_entry_t));
+  beam__rt.ptab.entries = NULL;
 }
 
 int beam__ptab_insert(beam__proc_t *p, beam_pid_t *out) {
   for (;;) {
     /* Relaxed: the counter only has to hand out distinct numbers. */
-    uint64_t n = atomic_fetch_add_explicit(&beam__rt.pid_counter, 1,
+    uint64_t n = atomic_fetch_add_explicit(&beam__rt.ptab.pid_counter, 1,
                                            memory_order_relaxed);
-    uint64_t index = n & beam__rt.ptab_mask;
-    uint64_t serial = n >> beam__rt.ptab_bits;
-    beam__ptab_entry_t *e = &beam__rt.ptab[index];
+    uint64_t index = n & beam__rt.ptab.mask;
+    uint64_t serial = n >> beam__rt.ptab.bits;
+    beam__ptab_entry_t *e = &beam__rt.ptab.entries[index];
     beam__proc_t *expected = NULL;
     if (atomic_load_explicit(&e->proc, memory_order_relaxed) != NULL)
       continue;
@@ -74,7 +75,7 @@ int beam__ptab_insert(beam__proc_t *p, beam_pid_t *out) {
 }
 
 void beam__ptab_remove(beam__proc_t *p) {
-  beam__ptab_entry_t *e = &beam__rt.ptab[beam__pid_index(p->pid)];
+  beam__ptab_entry_t *e = &beam__rt.ptab.entries[beam__pid_index(p->pid)];
   /* Idempotent: the entry may already hold a newer process. */
   if (atomic_load_explicit(&e->proc, memory_order_relaxed) != p)
     return;
@@ -83,12 +84,12 @@ void beam__ptab_remove(beam__proc_t *p) {
 }
 
 beam__proc_t *beam__ptab_lookup(beam_pid_t pid) {
-  if (!beam__is_pid(pid) || beam__rt.ptab == NULL)
+  if (!beam__is_pid(pid) || beam__rt.ptab.entries == NULL)
     return NULL;
   uint64_t index = beam__pid_index(pid);
-  if (index > beam__rt.ptab_mask)
+  if (index > beam__rt.ptab.mask)
     return NULL;
-  beam__ptab_entry_t *e = &beam__rt.ptab[index];
+  beam__ptab_entry_t *e = &beam__rt.ptab.entries[index];
   if (atomic_load_explicit(&e->pid, memory_order_acquire) != pid.raw)
     return NULL;
   beam__proc_t *p = atomic_load_explicit(&e->proc, memory_order_acquire);
@@ -98,11 +99,11 @@ beam__proc_t *beam__ptab_lookup(beam_pid_t pid) {
 }
 
 bool beam__ptab_alive(beam_pid_t pid) {
-  if (beam__rt.ptab == NULL)
+  if (beam__rt.ptab.entries == NULL)
     return false;
   uint64_t index = beam__pid_index(pid);
-  if (index > beam__rt.ptab_mask)
+  if (index > beam__rt.ptab.mask)
     return false;
-  return atomic_load_explicit(&beam__rt.ptab[index].pid,
+  return atomic_load_explicit(&beam__rt.ptab.entries[index].pid,
                               memory_order_acquire) == pid.raw;
 }

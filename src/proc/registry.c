@@ -15,8 +15,10 @@
 ** (R4, R8); the release happens before links and monitors hear of the end
 ** (signal.c).
 */
-#include "../sched/sched.h"
+#include "ptab.h"
 #include "../util/u64map.h"
+
+#include <pthread.h>
 
 static struct {
   pthread_mutex_t lock;

@@ -10,8 +10,7 @@
 ** bounded buffer, and written with one write() so reports from several
 ** schedulers do not interleave.
 */
-#include "../sched/sched.h"
-
+#include "proc.h"
 
 static void default_reporter(void *ctx, const beam_crash_t *c) {
   (void) ctx;

@@ -55,6 +55,8 @@
 ** the caller sent before it), as the BEAM's is_process_alive does.
 */
 #include "../sched/sched.h"
+#include "../timer/timers.h"
+#include "ptab.h"
 #include "../util/u64map.h"
 
 #include <dlfcn.h>

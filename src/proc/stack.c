@@ -57,6 +57,8 @@
 ** scavenge step runs at a time ('scavenging') and does its system calls
 ** outside the lock, on chunks it took out of 'aged'.
 */
+#include "stack.h"
+#include "../sched/qsbr.h"
 #include "../sched/sched.h"
 
 #include <malloc.h>
@@ -169,10 +171,10 @@ void beam__stack_check(beam__proc_t *p) {
 }
 
 void beam__stack_thread_init(beam__sched_t *s) {
-  s->stack_cached = 0;
-  s->altstack = beam__malloc(ALTSTACK_BYTES);
-  if (s->altstack) {
-    stack_t ss = {.ss_sp = s->altstack, .ss_size = ALTSTACK_BYTES};
+  s->stacks.cached = 0;
+  s->stacks.altstack = beam__malloc(ALTSTACK_BYTES);
+  if (s->stacks.altstack) {
+    stack_t ss = {.ss_sp = s->stacks.altstack, .ss_size = ALTSTACK_BYTES};
     sigaltstack(&ss, NULL);
   }
 }
@@ -180,16 +182,16 @@ void beam__stack_thread_init(beam__sched_t *s) {
 static void spill(beam__sched_t *s, unsigned n);
 
 void beam__stack_release_cache(beam__sched_t *s) {
-  spill(s, s->stack_cached);
+  spill(s, s->stacks.cached);
 }
 
 void beam__stack_thread_fini(beam__sched_t *s) {
   beam__stack_release_cache(s);
-  if (s->altstack) {
+  if (s->stacks.altstack) {
     stack_t ss = {.ss_flags = SS_DISABLE};
     sigaltstack(&ss, NULL);
-    beam__free(s->altstack);
-    s->altstack = NULL;
+    beam__free(s->stacks.altstack);
+    s->stacks.altstack = NULL;
   }
 }
 
@@ -444,24 +446,24 @@ static void spill(beam__sched_t *s, unsigned n) {
     return;
   pthread_mutex_lock(&st.lock);
   for (unsigned i = 0; i < n; i++)
-    put_warm(&st.cls[0], s->stack_cache[i]);
+    put_warm(&st.cls[0], s->stacks.cache[i]);
   pthread_mutex_unlock(&st.lock);
-  s->stack_cached -= n;
-  memmove(s->stack_cache, s->stack_cache + n,
-          s->stack_cached * sizeof *s->stack_cache);
+  s->stacks.cached -= n;
+  memmove(s->stacks.cache, s->stacks.cache + n,
+          s->stacks.cached * sizeof *s->stacks.cache);
 }
 
 /* Fill half of 's''s cache from the global lists (or fresh slots). */
 static void refill(beam__sched_t *s) {
   pthread_mutex_lock(&st.lock);
   stack_class_t *c = default_class();
-  while (c && s->stack_cached < BEAM__STACK_BATCH) {
+  while (c && s->stacks.cached < BEAM__STACK_BATCH) {
     bool fresh = c->warm.n + c->aged.n + c->cold.n == 0;
     char *lo = take(c);
     if (!lo)
       break;
-    s->stack_cache[s->stack_cached++] = lo;
-    if (fresh && s->stack_cached >= BEAM__STACK_BATCH / 8)
+    s->stacks.cache[s->stacks.cached++] = lo;
+    if (fresh && s->stacks.cached >= BEAM__STACK_BATCH / 8)
       break; /* carving guards costs a system call each: a few at a time */
   }
   pthread_mutex_unlock(&st.lock);
@@ -474,13 +476,13 @@ beam__proc_t *beam__stack_alloc(beam__sched_t *s, size_t usable) {
     ** schedulers be reclaimed even while this one spawns without pause
     ** (else every spawn would carve a fresh slot), and reclaiming our own
     ** dead may refill the cache. */
-    if (s->stack_cached == 0)
+    if (s->stacks.cached == 0)
       beam__qsbr_quiescent(s);
-    if (s->stack_cached == 0)
+    if (s->stacks.cached == 0)
       refill(s);
-    if (s->stack_cached == 0)
+    if (s->stacks.cached == 0)
       return NULL;
-    return prepare(&st.cls[0], 0, s->stack_cache[--s->stack_cached]);
+    return prepare(&st.cls[0], 0, s->stacks.cache[--s->stacks.cached]);
   }
   pthread_mutex_lock(&st.lock);
   int cls = default_class() == NULL ? -1 : usable == 0 ? 0 : class_for(usable);
@@ -493,9 +495,9 @@ void beam__stack_free(beam__sched_t *s, beam__proc_t *p) {
   unsigned cls = p->stack_class;
   char *tagged = slot_tagged(p);
   if (cls == 0 && s) {
-    if (s->stack_cached == BEAM__STACK_CACHE)
+    if (s->stacks.cached == BEAM__STACK_CACHE)
       spill(s, BEAM__STACK_BATCH);
-    s->stack_cache[s->stack_cached++] = tagged;
+    s->stacks.cache[s->stacks.cached++] = tagged;
     return;
   }
   pthread_mutex_lock(&st.lock);

@@ -25,7 +25,8 @@
 ** finishes the call it is in (a dirty call is not interruptible) and the
 ** queued jobs are dropped (their processes are reaped with the rest).
 */
-#include "sched.h"
+#include "dirty.h"
+#include "runq.h"
 
 typedef struct beam__dirty_job {
   void *(*fn)(void *);

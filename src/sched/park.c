@@ -29,6 +29,11 @@
 ** Each scheduler sleeps on its own futex word, with the timeout of its next
 ** timer; its processes' timers are only ever in its own wheel.
 */
+#include "park.h"
+#include "../timer/timers.h"
+#include "prio.h"
+#include "qsbr.h"
+#include "runq.h"
 #include "sched.h"
 
 #include <linux/futex.h>
@@ -47,52 +52,54 @@ static void futex_wake(_Atomic uint32_t *word) {
 }
 
 void beam__sched_unpark(beam__sched_t *s) {
-  atomic_store_explicit(&s->park_word, 1, memory_order_release);
-  futex_wake(&s->park_word);
+  atomic_store_explicit(&s->park.word, 1, memory_order_release);
+  futex_wake(&s->park.word);
 }
 
-/* Under idle_lock: take one parked scheduler off the idle list. */
+/* Under rt.park.lock: take one parked scheduler off the idle list. */
 static beam__sched_t *pop_idle(void) {
-  beam__sched_t *s = beam__rt.idle;
+  beam__sched_t *s = beam__rt.park.idle;
   if (s) {
-    beam__rt.idle = s->idle_next;
-    s->idle = false;
-    atomic_fetch_sub_explicit(&beam__rt.npidle, 1, memory_order_seq_cst);
+    beam__rt.park.idle = s->park.next;
+    s->park.listed = false;
+    atomic_fetch_sub_explicit(&beam__rt.park.npidle, 1, memory_order_seq_cst);
   }
   return s;
 }
 
-/* Under idle_lock: remove 's' if it is still listed. */
+/* Under rt.park.lock: remove 's' if it is still listed. */
 static bool remove_idle(beam__sched_t *s) {
-  if (!s->idle)
+  if (!s->park.listed)
     return false;
-  beam__sched_t **pp = &beam__rt.idle;
+  beam__sched_t **pp = &beam__rt.park.idle;
   while (*pp != s)
-    pp = &(*pp)->idle_next;
-  *pp = s->idle_next;
-  s->idle = false;
-  atomic_fetch_sub_explicit(&beam__rt.npidle, 1, memory_order_seq_cst);
+    pp = &(*pp)->park.next;
+  *pp = s->park.next;
+  s->park.listed = false;
+  atomic_fetch_sub_explicit(&beam__rt.park.npidle, 1, memory_order_seq_cst);
   return true;
 }
 
 void beam__sched_wakep(void) {
-  if (atomic_load_explicit(&beam__rt.npidle, memory_order_seq_cst) == 0)
+  if (atomic_load_explicit(&beam__rt.park.npidle, memory_order_seq_cst) == 0)
     return;
   int zero = 0;
-  if (atomic_load_explicit(&beam__rt.nspinning, memory_order_seq_cst) != 0 ||
-      !atomic_compare_exchange_strong_explicit(&beam__rt.nspinning, &zero, 1,
+  _Atomic int *spinning = &beam__rt.park.nspinning;
+  if (atomic_load_explicit(spinning, memory_order_seq_cst) != 0 ||
+      !atomic_compare_exchange_strong_explicit(spinning, &zero, 1,
                                                memory_order_seq_cst,
                                                memory_order_relaxed))
     return;
-  pthread_mutex_lock(&beam__rt.idle_lock);
+  pthread_mutex_lock(&beam__rt.park.lock);
   beam__sched_t *s = pop_idle();
   if (s)
-    s->spinning = true; /* the nspinning we took is now its */
-  pthread_mutex_unlock(&beam__rt.idle_lock);
+    s->park.spinning = true; /* the nspinning we took is now its */
+  pthread_mutex_unlock(&beam__rt.park.lock);
   if (s)
     beam__sched_unpark(s);
   else
-    atomic_fetch_sub_explicit(&beam__rt.nspinning, 1, memory_order_seq_cst);
+    atomic_fetch_sub_explicit(&beam__rt.park.nspinning, 1,
+                              memory_order_seq_cst);
 }
 
 void beam__sched_wake_all(void) {
@@ -101,9 +108,9 @@ void beam__sched_wake_all(void) {
 }
 
 static bool any_work(beam__sched_t *self) {
-  if (atomic_load_explicit(&beam__rt.gq_len, memory_order_seq_cst) > 0)
+  if (atomic_load_explicit(&beam__rt.gq.len, memory_order_seq_cst) > 0)
     return true;
-  if (atomic_load_explicit(&self->has_pinned, memory_order_seq_cst))
+  if (atomic_load_explicit(&self->pinned.has, memory_order_seq_cst))
     return true;
   if (beam__prio_any())
     return true;
@@ -116,10 +123,10 @@ static bool any_work(beam__sched_t *self) {
 /* Offline for reclamation, sleep until unparked, stopping or the deadline. */
 static void sleep_until(beam__sched_t *s, uint64_t deadline_ms) {
   beam__qsbr_offline(s);
-  while (atomic_load_explicit(&s->park_word, memory_order_acquire) == 0 &&
+  while (atomic_load_explicit(&s->park.word, memory_order_acquire) == 0 &&
          !atomic_load(&beam__rt.stopping)) {
     if (deadline_ms == UINT64_MAX) {
-      futex_wait(&s->park_word, 0, NULL);
+      futex_wait(&s->park.word, 0, NULL);
     } else {
       uint64_t now = beam__rt_now_ms();
       if (now >= deadline_ms)
@@ -127,10 +134,10 @@ static void sleep_until(beam__sched_t *s, uint64_t deadline_ms) {
       uint64_t ms = deadline_ms - now;
       struct timespec rel = {(time_t) (ms / 1000),
                              (long) (ms % 1000) * 1000000L};
-      futex_wait(&s->park_word, 0, &rel);
+      futex_wait(&s->park.word, 0, &rel);
     }
   }
-  atomic_store_explicit(&s->park_word, 0, memory_order_relaxed);
+  atomic_store_explicit(&s->park.word, 0, memory_order_relaxed);
   beam__qsbr_online(s);
 }
 
@@ -141,25 +148,25 @@ void beam__sched_park_benched(beam__sched_t *s, uint64_t deadline_ms) {
 }
 
 void beam__sched_park(beam__sched_t *s, uint64_t deadline_ms) {
-  pthread_mutex_lock(&beam__rt.idle_lock);
-  s->idle = true;
-  s->idle_next = beam__rt.idle;
-  beam__rt.idle = s;
-  atomic_fetch_add_explicit(&beam__rt.npidle, 1, memory_order_seq_cst);
-  pthread_mutex_unlock(&beam__rt.idle_lock);
+  pthread_mutex_lock(&beam__rt.park.lock);
+  s->park.listed = true;
+  s->park.next = beam__rt.park.idle;
+  beam__rt.park.idle = s;
+  atomic_fetch_add_explicit(&beam__rt.park.npidle, 1, memory_order_seq_cst);
+  pthread_mutex_unlock(&beam__rt.park.lock);
 
   /* Re-check after publishing ourselves idle (see the top comment). */
   if (any_work(s) || atomic_load(&beam__rt.stopping)) {
     /* If a waker took us off the list meanwhile, it also made us a
     ** spinner ('spinning' set under the lock): that slot is ours now. */
-    pthread_mutex_lock(&beam__rt.idle_lock);
+    pthread_mutex_lock(&beam__rt.park.lock);
     remove_idle(s);
-    pthread_mutex_unlock(&beam__rt.idle_lock);
+    pthread_mutex_unlock(&beam__rt.park.lock);
     return;
   }
 
   sleep_until(s, deadline_ms);
-  pthread_mutex_lock(&beam__rt.idle_lock);
+  pthread_mutex_lock(&beam__rt.park.lock);
   remove_idle(s); /* woke by timeout: nobody took us off the list */
-  pthread_mutex_unlock(&beam__rt.idle_lock);
+  pthread_mutex_unlock(&beam__rt.park.lock);
 }

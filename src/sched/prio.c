@@ -16,6 +16,7 @@
 ** LOW_EVERY picks (so that neither starves), and whenever it has no normal
 ** work.
 */
+#include "prio.h"
 #include "sched.h"
 
 #define LOW_EVERY 8
@@ -76,7 +77,7 @@ beam__proc_t *beam__prio_get_urgent(void) {
 beam__proc_t *beam__prio_get_low(beam__sched_t *s, bool idle) {
   if (BEAM_LIKELY(!atomic_load_explicit(&queued, memory_order_relaxed)))
     return NULL;
-  if (!idle && ++s->low_tick % LOW_EVERY != 0)
+  if (!idle && ++s->prio.low_tick % LOW_EVERY != 0)
     return NULL;
   return pop(BEAM_PRIO_LOW);
 }

@@ -26,6 +26,7 @@
 ** about to overwrite, but then its CAS on 'head' fails and the value is
 ** dropped.
 */
+#include "runq.h"
 #include "sched.h"
 
 static uint32_t load_head(beam__runq_t *q, memory_order mo) {
@@ -46,17 +47,17 @@ static bool push_slow(beam__sched_t *s, beam__proc_t *p, uint32_t h,
                                                memory_order_relaxed))
     return false; /* thieves made room meanwhile: retry the fast path */
   batch[n++] = p;
-  pthread_mutex_lock(&beam__rt.gq_lock);
+  pthread_mutex_lock(&beam__rt.gq.lock);
   for (uint32_t i = 0; i < n; i++) {
     batch[i]->link = NULL;
-    if (beam__rt.gq_tail)
-      beam__rt.gq_tail->link = batch[i];
+    if (beam__rt.gq.tail)
+      beam__rt.gq.tail->link = batch[i];
     else
-      beam__rt.gq_head = batch[i];
-    beam__rt.gq_tail = batch[i];
+      beam__rt.gq.head = batch[i];
+    beam__rt.gq.tail = batch[i];
   }
-  atomic_fetch_add_explicit(&beam__rt.gq_len, n, memory_order_relaxed);
-  pthread_mutex_unlock(&beam__rt.gq_lock);
+  atomic_fetch_add_explicit(&beam__rt.gq.len, n, memory_order_relaxed);
+  pthread_mutex_unlock(&beam__rt.gq.lock);
   return true;
 }
 
@@ -161,14 +162,14 @@ beam__proc_t *beam__runq_steal(beam__sched_t *s, beam__sched_t *victim,
 
 void beam__gq_push(beam__proc_t *p) {
   p->link = NULL;
-  pthread_mutex_lock(&beam__rt.gq_lock);
-  if (beam__rt.gq_tail)
-    beam__rt.gq_tail->link = p;
+  pthread_mutex_lock(&beam__rt.gq.lock);
+  if (beam__rt.gq.tail)
+    beam__rt.gq.tail->link = p;
   else
-    beam__rt.gq_head = p;
-  beam__rt.gq_tail = p;
-  atomic_fetch_add_explicit(&beam__rt.gq_len, 1, memory_order_seq_cst);
-  pthread_mutex_unlock(&beam__rt.gq_lock);
+    beam__rt.gq.head = p;
+  beam__rt.gq.tail = p;
+  atomic_fetch_add_explicit(&beam__rt.gq.len, 1, memory_order_seq_cst);
+  pthread_mutex_unlock(&beam__rt.gq.lock);
 }
 
 /* Take one process from the global queue, and move up to 'max' - 1 more to
@@ -176,29 +177,29 @@ void beam__gq_push(beam__proc_t *p) {
 ** fairness check passes 1: its ring is not empty, and a batch would only
 ** overflow it back into the global queue. */
 beam__proc_t *beam__gq_get(beam__sched_t *s, size_t max) {
-  if (atomic_load_explicit(&beam__rt.gq_len, memory_order_seq_cst) == 0)
+  if (atomic_load_explicit(&beam__rt.gq.len, memory_order_seq_cst) == 0)
     return NULL;
-  pthread_mutex_lock(&beam__rt.gq_lock);
-  beam__proc_t *p = beam__rt.gq_head;
-  size_t len = atomic_load_explicit(&beam__rt.gq_len, memory_order_relaxed);
-  size_t take = len / (beam__rt.nsched + atomic_load_explicit(
-                                            &beam__rt.nspare_active,
-                                            memory_order_relaxed)) +
-                1;
+  pthread_mutex_lock(&beam__rt.gq.lock);
+  beam__proc_t *p = beam__rt.gq.head;
+  size_t len = atomic_load_explicit(&beam__rt.gq.len, memory_order_relaxed);
+  size_t take =
+      len / (beam__rt.nsched + atomic_load_explicit(&beam__rt.spare.nactive,
+                                                    memory_order_relaxed)) +
+      1;
   if (take > BEAM__RUNQ_SIZE / 2)
     take = BEAM__RUNQ_SIZE / 2;
   if (take > max)
     take = max;
   size_t got = 0;
   beam__proc_t *batch[BEAM__RUNQ_SIZE / 2];
-  while (beam__rt.gq_head && got < take) {
-    batch[got++] = beam__rt.gq_head;
-    beam__rt.gq_head = beam__rt.gq_head->link;
+  while (beam__rt.gq.head && got < take) {
+    batch[got++] = beam__rt.gq.head;
+    beam__rt.gq.head = beam__rt.gq.head->link;
   }
-  if (!beam__rt.gq_head)
-    beam__rt.gq_tail = NULL;
-  atomic_fetch_sub_explicit(&beam__rt.gq_len, got, memory_order_relaxed);
-  pthread_mutex_unlock(&beam__rt.gq_lock);
+  if (!beam__rt.gq.head)
+    beam__rt.gq.tail = NULL;
+  atomic_fetch_sub_explicit(&beam__rt.gq.len, got, memory_order_relaxed);
+  pthread_mutex_unlock(&beam__rt.gq.lock);
   if (got == 0)
     return NULL;
   p = batch[0];

@@ -24,13 +24,39 @@
 ** and frees every remaining process, message, timer and stack.
 */
 #include "sched.h"
+#include "../proc/idle.h"
+#include "../proc/memory.h"
+#include "../proc/ptab.h"
+#include "../proc/stack.h"
+#include "../timer/timers.h"
+#include "dirty.h"
+#include "park.h"
+#include "prio.h"
+#include "qsbr.h"
+#include "runq.h"
+#include "spare.h"
+#include "sysmon.h"
 
 #include <unistd.h>
 
 beam__rt_t beam__rt = {
-    .gq_lock = PTHREAD_MUTEX_INITIALIZER,
-    .idle_lock = PTHREAD_MUTEX_INITIALIZER,
+    .gq.lock = PTHREAD_MUTEX_INITIALIZER,
+    .park.lock = PTHREAD_MUTEX_INITIALIZER,
 };
+
+/* The lines the layout keeps apart (sched.h): a thief's CAS on a ring's
+** head, its owner's tail, the epochs every reclaimer reads, and the
+** counters every spawn bumps. */
+#define ON_OWN_LINE(type, field)                                               \
+  BEAM_STATIC_ASSERT(offsetof(type, field) % BEAM_CACHELINE == 0,              \
+                     #field " starts a cache line")
+ON_OWN_LINE(beam__sched_t, runq.head);
+ON_OWN_LINE(beam__sched_t, runq.tail);
+ON_OWN_LINE(beam__sched_t, runq.took_next);
+ON_OWN_LINE(beam__sched_t, qsbr.epoch);
+ON_OWN_LINE(beam__rt_t, ptab.pid_counter);
+ON_OWN_LINE(beam__rt_t, process_count);
+ON_OWN_LINE(beam__rt_t, qsbr.epoch);
 
 beam__sched_t *beam__sched_current(void) {
   return beam__tls()->sched;
@@ -53,29 +79,29 @@ static uint32_t rand_next(beam__sched_t *s) {
 
 static void push_pinned(beam__sched_t *home, beam__proc_t *p) {
   p->link = NULL;
-  pthread_mutex_lock(&home->plock);
-  if (home->pinned_tail)
-    home->pinned_tail->link = p;
+  pthread_mutex_lock(&home->pinned.lock);
+  if (home->pinned.tail)
+    home->pinned.tail->link = p;
   else
-    home->pinned_head = p;
-  home->pinned_tail = p;
-  atomic_store_explicit(&home->has_pinned, true, memory_order_seq_cst);
-  pthread_mutex_unlock(&home->plock);
+    home->pinned.head = p;
+  home->pinned.tail = p;
+  atomic_store_explicit(&home->pinned.has, true, memory_order_seq_cst);
+  pthread_mutex_unlock(&home->pinned.lock);
 }
 
 static beam__proc_t *pop_pinned(beam__sched_t *s) {
-  if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire))
+  if (!atomic_load_explicit(&s->pinned.has, memory_order_acquire))
     return NULL;
-  pthread_mutex_lock(&s->plock);
-  beam__proc_t *p = s->pinned_head;
+  pthread_mutex_lock(&s->pinned.lock);
+  beam__proc_t *p = s->pinned.head;
   if (p) {
-    s->pinned_head = p->link;
-    if (!s->pinned_head)
-      s->pinned_tail = NULL;
+    s->pinned.head = p->link;
+    if (!s->pinned.head)
+      s->pinned.tail = NULL;
   }
-  atomic_store_explicit(&s->has_pinned, s->pinned_head != NULL,
+  atomic_store_explicit(&s->pinned.has, s->pinned.head != NULL,
                         memory_order_relaxed);
-  pthread_mutex_unlock(&s->plock);
+  pthread_mutex_unlock(&s->pinned.lock);
   return p;
 }
 
@@ -107,7 +133,7 @@ void beam__sched_ready(beam__sched_t *s, beam__proc_t *p, bool next) {
   ** other schedulers must come for what it readied. One scheduler and no
   ** spare at work: nobody to wake. */
   if (beam__rt.nsched > 1 || s == NULL || s->spare ||
-      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed)) {
+      atomic_load_explicit(&beam__rt.spare.nactive, memory_order_relaxed)) {
     /* StoreLoad between publishing the work and reading 'npidle' (park.c). */
     beam__fence_seq_cst();
     beam__sched_wakep();
@@ -131,10 +157,10 @@ static beam__proc_t *steal_round(beam__sched_t *s, bool take_next) {
 }
 
 static void stop_spinning(beam__sched_t *s, bool found) {
-  if (!s->spinning)
+  if (!s->park.spinning)
     return;
-  s->spinning = false;
-  if (atomic_fetch_sub_explicit(&beam__rt.nspinning, 1,
+  s->park.spinning = false;
+  if (atomic_fetch_sub_explicit(&beam__rt.park.nspinning, 1,
                                 memory_order_seq_cst) == 1 &&
       found)
     beam__sched_wakep(); /* the last spinner found work: fan out */
@@ -147,7 +173,7 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
       stop_spinning(s, true); /* woken to spin: pass that on */
       return NULL;            /* the loop benches it (spare.c) */
     }
-    if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+    if (atomic_load_explicit(&s->timers.next, memory_order_relaxed) <=
         beam__rt_now_ms())
       beam__timers_run(s);
     beam__sched_help_stuck(s); /* a stuck peer's timers (sysmon.c) */
@@ -161,19 +187,20 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     }
     unsigned active =
         beam__rt.nsched +
-        atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
+        atomic_load_explicit(&beam__rt.spare.nactive, memory_order_relaxed);
     if (beam__sched_live() > 1) { /* a benched spare's ring too (spare.c) */
-      if (!s->spinning) {
+      if (!s->park.spinning) {
+        beam__rt_park_t *park = &beam__rt.park;
         int busy = (int) active -
-                   atomic_load_explicit(&beam__rt.npidle, memory_order_relaxed);
-        if (2 * atomic_load_explicit(&beam__rt.nspinning,
-                                     memory_order_relaxed) < busy) {
-          s->spinning = true;
-          atomic_fetch_add_explicit(&beam__rt.nspinning, 1,
-                                    memory_order_seq_cst);
+                   atomic_load_explicit(&park->npidle, memory_order_relaxed);
+        int spinning =
+            atomic_load_explicit(&park->nspinning, memory_order_relaxed);
+        if (2 * spinning < busy) {
+          s->park.spinning = true;
+          atomic_fetch_add_explicit(&park->nspinning, 1, memory_order_seq_cst);
         }
       }
-      if (s->spinning) {
+      if (s->park.spinning) {
         for (int round = 0; round < 4; round++) {
           if ((p = steal_round(s, round == 3))) {
             stop_spinning(s, true);
@@ -184,12 +211,12 @@ beam__proc_t *beam__sched_find_work(beam__sched_t *s) {
     }
     stop_spinning(s, false);
     beam__qsbr_quiescent(s);
-    uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    uint64_t wake = atomic_load_explicit(&s->timers.next, memory_order_relaxed);
     /* Dead processes still in limbo: come back soon to free them, since a
     ** parked scheduler reclaims nothing (their memory must not wait for the
     ** next piece of work). */
     uint64_t now = beam__rt_now_ms();
-    if (s->limbo_head && wake > now + 10)
+    if (s->qsbr.limbo_head && wake > now + 10)
       wake = now + 10;
     /* Unused stacks must still go back to the OS while everyone sleeps. */
     uint64_t scavenge = beam__stack_scavenge(now);
@@ -256,17 +283,19 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   atomic_store_explicit(&p->state, BEAM__P_RUNNING, memory_order_relaxed);
   if (BEAM_UNLIKELY(p->pflags & BEAM__PF_AWAY))
     beam__idle_thaw(p);
-  uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
-  atomic_store_explicit(&s->slice_seq, seq + 1, memory_order_relaxed);
+  uint64_t seq =
+      atomic_load_explicit(&s->sysmon.slice_seq, memory_order_relaxed);
+  atomic_store_explicit(&s->sysmon.slice_seq, seq + 1, memory_order_relaxed);
   beam__ctx_switch(&s->ctx, &p->ctx, false);
-  atomic_store_explicit(&s->slice_seq, seq + 2, memory_order_relaxed);
-  if (BEAM_UNLIKELY(atomic_load_explicit(&s->stuck, memory_order_relaxed)))
-    atomic_store_explicit(&s->stuck, false, memory_order_relaxed);
+  atomic_store_explicit(&s->sysmon.slice_seq, seq + 2, memory_order_relaxed);
+  if (BEAM_UNLIKELY(
+          atomic_load_explicit(&s->sysmon.stuck, memory_order_relaxed)))
+    atomic_store_explicit(&s->sysmon.stuck, false, memory_order_relaxed);
   tls->heap = NULL;
   p->reductions += (uint64_t) (s->reds_start - (int64_t) tls->reds);
   s->current = NULL;
   if (p->yield_reason != BEAM__Y_EXIT)
-    beam__mem_count_heap(s, p); /* before another thread may resume it */
+    beam__mem_count_heap(&s->mem, p); /* before another thread may resume it */
   switch (p->yield_reason) {
   case BEAM__Y_YIELD:
     beam__stack_check(p);
@@ -302,7 +331,7 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
   case BEAM__Y_EXIT:
     beam__stack_check(p);
     beam__proc_cleanup(p);
-    beam__mem_count_heap(s, p);
+    beam__mem_count_heap(&s->mem, p);
     beam__qsbr_retire(s, p);
     break;
   default:
@@ -314,12 +343,13 @@ static void run(beam__sched_t *s, beam__proc_t *p) {
 static beam__proc_t *pick(beam__sched_t *s) {
   if (BEAM_UNLIKELY(s->spare) && beam__spare_benched(s))
     return pop_pinned(s); /* a benched spare runs only its pinned ones */
-  if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) !=
+  if (atomic_load_explicit(&s->timers.next, memory_order_relaxed) !=
           UINT64_MAX &&
-      atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+      atomic_load_explicit(&s->timers.next, memory_order_relaxed) <=
           beam__rt_now_ms())
     beam__timers_run(s);
-  if (BEAM_UNLIKELY(s->hib_n > 0) && beam__rt_now_ms() >= s->hib_due_ms)
+  if (BEAM_UNLIKELY(s->idle.hib_n > 0) &&
+      beam__rt_now_ms() >= s->idle.hib_due_ms)
     beam__idle_flush(s);
   beam__proc_t *p = beam__prio_get_urgent();
   if (!p)
@@ -369,13 +399,13 @@ void *beam__sched_thread_main(void *arg) {
 }
 
 void beam__sched_free(beam__sched_t *s) {
-  atomic_fetch_add_explicit(&beam__mem_heap_other,
-                            atomic_load_explicit(&s->mem_heap,
-                                                 memory_order_relaxed),
-                            memory_order_relaxed);
+  atomic_fetch_add_explicit(
+      &beam__mem_heap_other,
+      atomic_load_explicit(&s->mem.heap, memory_order_relaxed),
+      memory_order_relaxed);
   beam__timers_fini(s);
-  pthread_mutex_destroy(&s->tlock);
-  pthread_mutex_destroy(&s->plock);
+  pthread_mutex_destroy(&s->timers.lock);
+  pthread_mutex_destroy(&s->pinned.lock);
   free(s);
 }
 
@@ -386,9 +416,9 @@ beam__sched_t *beam__sched_new(unsigned id) {
   memset(s, 0, sizeof *s);
   s->id = id;
   s->rand = 0x9e3779b9u * (id + 1);
-  pthread_mutex_init(&s->tlock, NULL);
-  pthread_mutex_init(&s->plock, NULL);
-  if (beam__timers_init(s), s->tmap == NULL) {
+  pthread_mutex_init(&s->timers.lock, NULL);
+  pthread_mutex_init(&s->pinned.lock, NULL);
+  if (beam__timers_init(s), s->timers.map == NULL) {
     beam__sched_free(s);
     return NULL;
   }
@@ -419,7 +449,7 @@ static int make_scheds(unsigned n, unsigned spares) {
     }
   }
   atomic_store(&beam__rt.nlive, n);
-  atomic_store(&beam__rt.nspare_active, 0);
+  atomic_store(&beam__rt.spare.nactive, 0);
   return 0;
 }
 
@@ -428,8 +458,8 @@ static int make_scheds(unsigned n, unsigned spares) {
 static void reap_all(void) {
   for (unsigned i = 0; i < beam__sched_live(); i++)
     beam__qsbr_drain_all(beam__rt.sched[i]);
-  for (uint64_t i = 0; i <= beam__rt.ptab_mask; i++) {
-    beam__proc_t *p = atomic_load_explicit(&beam__rt.ptab[i].proc,
+  for (uint64_t i = 0; i <= beam__rt.ptab.mask; i++) {
+    beam__proc_t *p = atomic_load_explicit(&beam__rt.ptab.entries[i].proc,
                                            memory_order_acquire);
     if (!p)
       continue;
@@ -445,9 +475,9 @@ static void reap_all(void) {
 ** a run's teardown frees; the next run must not find them. */
 static void reset_queues(void) {
   beam__prio_reset();
-  beam__rt.idle = NULL;
-  beam__rt.gq_head = beam__rt.gq_tail = NULL;
-  atomic_store(&beam__rt.gq_len, 0);
+  beam__rt.park.idle = NULL;
+  beam__rt.gq.head = beam__rt.gq.tail = NULL;
+  atomic_store(&beam__rt.gq.len, 0);
 }
 
 /* Scheduler ids must fit the low bits of a timer ref (timers.c). */
@@ -527,10 +557,10 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   beam__rt.start_ns = beam__now_ns();
   beam__rt.first_exit = NULL;
   atomic_store(&beam__rt.stopping, false);
-  atomic_store(&beam__rt.epoch, 1);
+  atomic_store(&beam__rt.qsbr.epoch, 1);
   atomic_store(&beam__rt.process_count, 0);
-  atomic_store(&beam__rt.npidle, 0);
-  atomic_store(&beam__rt.nspinning, 0);
+  atomic_store(&beam__rt.park.npidle, 0);
+  atomic_store(&beam__rt.park.nspinning, 0);
   reset_queues(); /* a failed earlier boot may have left them set */
   if (rc == 0)
     rc = beam__ptab_init(limit);
@@ -569,7 +599,7 @@ int beam_run(beam_fn_t fn, beam_term_t arg, const beam_config_t *cfg) {
   if (started < n) {
     /* Could not start every thread: run with fewer, as a smaller config. */
     for (unsigned i = started; i < n; i++)
-      atomic_store(&beam__rt.sched[i]->qsbr_epoch, 0);
+      atomic_store(&beam__rt.sched[i]->qsbr.epoch, 0);
   }
   beam__sysmon_start(); /* if it cannot start: no watchdog, still correct */
   beam__sched_thread_main(s0);
@@ -612,7 +642,7 @@ unsigned beam_scheduler_count(void) {
 
 unsigned beam_spare_scheduler_count(void) {
   return atomic_load(&beam__rt.running)
-             ? atomic_load_explicit(&beam__rt.nspare_active,
+             ? atomic_load_explicit(&beam__rt.spare.nactive,
                                     memory_order_relaxed)
              : 0;
 }

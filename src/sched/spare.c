@@ -20,13 +20,13 @@
 **    only when beam_run returns: any thread may walk the slots up to nlive
 **    without a lock. A spare goes online for reclamation only after it is
 **    counted, so a reclaimer that read nlive before cannot miss it.
-**  - healthy = nsched + nspare_active - nstuck_active. sysmon starts a
+**  - healthy = nsched + spare.nactive - sysmon.nstuck_active. sysmon starts a
 **    spare (waking a benched one first, else a new thread) when healthy is
 **    0 and work waits (a queued process, a due timer of a stuck scheduler),
 **    one per look: the new one gets BEAM__STUCK_MS to prove itself before
 **    another may start. A spare benches itself when healthy >= 2, not 1, so
 **    that it does not flap when one loop ends.
-**  - Only sysmon unbenches a spare and increments nspare_active; only the
+**  - Only sysmon unbenches a spare and increments spare.nactive; only the
 **    spare benches itself and decrements it, by CAS on the count, so that
 **    two spares cannot both leave when one should stay. (Between that CAS
 **    and its 'benched' store a spare is neither counted nor benched; if
@@ -47,7 +47,14 @@
 ** The OS shares the cores among the stuck threads and the spare, so a
 ** round trip next to the loops waits about one OS time slice at worst.
 */
+#include "spare.h"
+#include "../proc/idle.h"
+#include "../proc/stack.h"
+#include "../timer/timers.h"
+#include "park.h"
+#include "runq.h"
 #include "sched.h"
+#include "sysmon.h"
 
 /* Normal schedulers whose thread runs. */
 static unsigned threads_up(void) {
@@ -55,11 +62,10 @@ static unsigned threads_up(void) {
 }
 
 unsigned beam__sched_healthy(void) {
-  unsigned active =
-      threads_up() +
-      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
-  unsigned stuck =
-      atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
+  unsigned active = threads_up() + atomic_load_explicit(&beam__rt.spare.nactive,
+                                                        memory_order_relaxed);
+  unsigned stuck = atomic_load_explicit(&beam__rt.sysmon.nstuck_active,
+                                        memory_order_relaxed);
   return active > stuck ? active - stuck : 0;
 }
 
@@ -69,23 +75,23 @@ bool beam__spare_should_bench(void) {
 
 static bool try_bench(beam__sched_t *s) {
   unsigned k =
-      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed);
+      atomic_load_explicit(&beam__rt.spare.nactive, memory_order_relaxed);
   do {
-    unsigned stuck =
-        atomic_load_explicit(&beam__rt.nstuck_active, memory_order_relaxed);
+    unsigned stuck = atomic_load_explicit(&beam__rt.sysmon.nstuck_active,
+                                          memory_order_relaxed);
     if (k == 0 || threads_up() + k < stuck + 2)
       return false;
-  } while (!atomic_compare_exchange_weak_explicit(
-      &beam__rt.nspare_active, &k, k - 1, memory_order_seq_cst,
-      memory_order_relaxed));
-  atomic_store_explicit(&s->benched, true, memory_order_seq_cst);
+  } while (!atomic_compare_exchange_weak_explicit(&beam__rt.spare.nactive, &k,
+                                                  k - 1, memory_order_seq_cst,
+                                                  memory_order_relaxed));
+  atomic_store_explicit(&s->bench.benched, true, memory_order_seq_cst);
   return true;
 }
 
 /* Fire what is due in our wheel, and give every queued process away. */
 static void hand_out(beam__sched_t *s) {
   beam__idle_flush(s); /* give back the stacks it gathered */
-  if (atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+  if (atomic_load_explicit(&s->timers.next, memory_order_relaxed) <=
       beam__rt_now_ms())
     beam__timers_run(s);
   bool moved = false;
@@ -101,7 +107,7 @@ static void hand_out(beam__sched_t *s) {
 }
 
 bool beam__spare_benched(beam__sched_t *s) {
-  if (!atomic_load_explicit(&s->benched, memory_order_acquire) &&
+  if (!atomic_load_explicit(&s->bench.benched, memory_order_acquire) &&
       (BEAM_LIKELY(!beam__spare_should_bench()) || !try_bench(s)))
     return false;
   /* The processes that last waited here are still on its idle list: it
@@ -109,16 +115,16 @@ bool beam__spare_benched(beam__sched_t *s) {
   ** pass may ready one, which hand_out then gives away. */
   uint64_t idle = beam__idle_step(s, beam__rt_now_ms());
   hand_out(s);
-  if (!atomic_load_explicit(&s->has_pinned, memory_order_acquire)) {
-    if (s->stack_cached) /* warm stacks are of no use to a sleeper */
+  if (!atomic_load_explicit(&s->pinned.has, memory_order_acquire)) {
+    if (s->stacks.cached) /* warm stacks are of no use to a sleeper */
       beam__stack_release_cache(s);
-    uint64_t wake = atomic_load_explicit(&s->timer_next, memory_order_relaxed);
+    uint64_t wake = atomic_load_explicit(&s->timers.next, memory_order_relaxed);
     uint64_t soon = beam__rt_now_ms() + 10; /* limbo waits for others */
-    if (s->limbo_head && soon < wake)
+    if (s->qsbr.limbo_head && soon < wake)
       wake = soon;
     beam__sched_park_benched(s, idle < wake ? idle : wake);
   }
-  return atomic_load_explicit(&s->benched, memory_order_acquire);
+  return atomic_load_explicit(&s->bench.benched, memory_order_acquire);
 }
 
 /* [sysmon] Wake a benched spare whose thread runs. */
@@ -127,13 +133,14 @@ static bool unbench_one(void) {
   for (unsigned i = beam__rt.nsched; i < live; i++) {
     beam__sched_t *s = beam__rt.sched[i];
     /* Not one that is running (or stuck in) a pinned process. */
-    if (s->thread_started &&
-        atomic_load_explicit(&s->benched, memory_order_acquire) &&
-        !(atomic_load_explicit(&s->slice_seq, memory_order_relaxed) & 1)) {
+    if (s->bench.thread_started &&
+        atomic_load_explicit(&s->bench.benched, memory_order_acquire) &&
+        !(atomic_load_explicit(&s->sysmon.slice_seq, memory_order_relaxed) &
+          1)) {
       /* Counted before it can run, so it does not bench itself at once. */
-      atomic_fetch_add_explicit(&beam__rt.nspare_active, 1,
+      atomic_fetch_add_explicit(&beam__rt.spare.nactive, 1,
                                 memory_order_seq_cst);
-      atomic_store_explicit(&s->benched, false, memory_order_seq_cst);
+      atomic_store_explicit(&s->bench.benched, false, memory_order_seq_cst);
       beam__sched_unpark(s);
       return true;
     }
@@ -154,18 +161,17 @@ bool beam__spare_start(void) {
   if (!s && !(s = beam__rt.sched[live] = beam__sched_new(live)))
     return false;
   s->spare = true;
-  atomic_fetch_add_explicit(&beam__rt.nspare_active, 1, memory_order_seq_cst);
+  atomic_fetch_add_explicit(&beam__rt.spare.nactive, 1, memory_order_seq_cst);
   atomic_store_explicit(&beam__rt.nlive, live + 1, memory_order_seq_cst);
   if (pthread_create(&s->thread, NULL, beam__sched_thread_main, s) != 0) {
     /* Never online, its ring empty: walkers that saw it lose nothing, and
     ** the slot is tried again at the next need. */
     atomic_store_explicit(&beam__rt.nlive, live, memory_order_seq_cst);
-    atomic_fetch_sub_explicit(&beam__rt.nspare_active, 1,
-                              memory_order_seq_cst);
+    atomic_fetch_sub_explicit(&beam__rt.spare.nactive, 1, memory_order_seq_cst);
     retry_ms = beam__rt_now_ms() + BEAM__STUCK_MS;
     return false;
   }
-  s->thread_started = true;
+  s->bench.thread_started = true;
   return true;
 }
 
@@ -173,9 +179,9 @@ unsigned beam__spare_join(void) {
   unsigned n = 0;
   for (unsigned i = beam__rt.nsched; i < beam__rt.maxsched; i++) {
     beam__sched_t *s = beam__rt.sched[i];
-    if (s && s->thread_started) {
+    if (s && s->bench.thread_started) {
       pthread_join(s->thread, NULL);
-      s->thread_started = false;
+      s->bench.thread_started = false;
       n++;
     }
   }

@@ -18,7 +18,7 @@
 ** sysmon itself touches no run queue, wheel or descriptor (it is not a
 ** reclamation participant); the healthy schedulers do the work, in
 ** beam__sched_help_stuck(): they fire the stuck one's due timers into their
-** own queues (the wheel is under 'tlock', so that is safe) and steal from
+** own queues (the wheel is under 'timers.lock', so that is safe) and steal from
 ** its ring as from anyone's. The owner clears 'stuck' when its process
 ** comes back.
 **
@@ -33,7 +33,13 @@
 ** that starts soon after activity is still seen within a tick or two.
 ** Each look is one relaxed load per scheduler.
 */
+#include "sysmon.h"
+#include "../timer/timers.h"
+#include "park.h"
+#include "prio.h"
+#include "runq.h"
 #include "sched.h"
+#include "spare.h"
 
 #include <time.h>
 
@@ -55,7 +61,7 @@ static void sleep_ms(int ms) {
 /* Is there work nobody can do? Asked when every scheduler is stuck. */
 static bool work_waiting(bool stuck_has_work) {
   return stuck_has_work ||
-         atomic_load_explicit(&beam__rt.gq_len, memory_order_relaxed) > 0 ||
+         atomic_load_explicit(&beam__rt.gq.len, memory_order_relaxed) > 0 ||
          beam__prio_any();
 }
 
@@ -64,7 +70,7 @@ static bool work_waiting(bool stuck_has_work) {
 static void nudge_spares(unsigned live) {
   for (unsigned i = beam__rt.nsched; i < live; i++) {
     beam__sched_t *s = beam__rt.sched[i];
-    if (!atomic_load_explicit(&s->benched, memory_order_relaxed))
+    if (!atomic_load_explicit(&s->bench.benched, memory_order_relaxed))
       beam__sched_unpark(s);
   }
 }
@@ -76,7 +82,8 @@ static bool look(int64_t now) {
   unsigned live = beam__sched_live();
   for (unsigned i = 0; i < live; i++) {
     beam__sched_t *s = beam__rt.sched[i];
-    uint64_t seq = atomic_load_explicit(&s->slice_seq, memory_order_relaxed);
+    uint64_t seq =
+        atomic_load_explicit(&s->sysmon.slice_seq, memory_order_relaxed);
     if (seq != mon.seen[i] || !(seq & 1)) {
       mon.seen[i] = seq;
       mon.since_ms[i] = now;
@@ -87,20 +94,21 @@ static bool look(int64_t now) {
     if (now - mon.since_ms[i] < BEAM__STUCK_MS)
       continue;
     stuck++;
-    if (!(s->spare && atomic_load_explicit(&s->benched, memory_order_relaxed)))
+    if (!(s->spare &&
+          atomic_load_explicit(&s->bench.benched, memory_order_relaxed)))
       stuck_active++;
-    if (!atomic_load_explicit(&s->stuck, memory_order_relaxed)) {
-      atomic_store_explicit(&s->stuck, true, memory_order_seq_cst);
+    if (!atomic_load_explicit(&s->sysmon.stuck, memory_order_relaxed)) {
+      atomic_store_explicit(&s->sysmon.stuck, true, memory_order_seq_cst);
       wake = true;
     }
     /* Work it cannot do: wake a helper (again, while there is some). */
     if (!beam__runq_empty(s) ||
-        atomic_load_explicit(&s->timer_next, memory_order_relaxed) <=
+        atomic_load_explicit(&s->timers.next, memory_order_relaxed) <=
             beam__rt_now_ms())
       wake = stuck_has_work = true;
   }
-  atomic_store_explicit(&beam__rt.nstuck, stuck, memory_order_relaxed);
-  atomic_store_explicit(&beam__rt.nstuck_active, stuck_active,
+  atomic_store_explicit(&beam__rt.sysmon.nstuck, stuck, memory_order_relaxed);
+  atomic_store_explicit(&beam__rt.sysmon.nstuck_active, stuck_active,
                         memory_order_relaxed);
   unsigned healthy = beam__sched_healthy();
   if (healthy == 0) {
@@ -113,7 +121,7 @@ static bool look(int64_t now) {
     beam__sched_wakep();
   }
   if (healthy >= 2 &&
-      atomic_load_explicit(&beam__rt.nspare_active, memory_order_relaxed))
+      atomic_load_explicit(&beam__rt.spare.nactive, memory_order_relaxed))
     nudge_spares(live); /* an idle one must look again, and bench itself */
   return busy;
 }
@@ -133,8 +141,8 @@ int beam__sysmon_start(void) {
   unsigned n = beam__rt.maxsched;
   mon.seen = beam__calloc(n, sizeof *mon.seen);
   mon.since_ms = beam__calloc(n, sizeof *mon.since_ms);
-  atomic_store(&beam__rt.nstuck, 0);
-  atomic_store(&beam__rt.nstuck_active, 0);
+  atomic_store(&beam__rt.sysmon.nstuck, 0);
+  atomic_store(&beam__rt.sysmon.nstuck_active, 0);
   mon.started = mon.seen && mon.since_ms &&
                 pthread_create(&mon.thread, NULL, sysmon_main, NULL) == 0;
   return mon.started ? 0 : BEAM_ENOMEM;
@@ -153,14 +161,15 @@ void beam__sysmon_stop(void) {
 /* [sched] Fire the due timers of stuck schedulers into 's'; returns how
 ** many fired. Stealing their queued processes is left to find_work. */
 size_t beam__sched_help_stuck(beam__sched_t *s) {
-  if (!atomic_load_explicit(&beam__rt.nstuck, memory_order_relaxed))
+  if (!atomic_load_explicit(&beam__rt.sysmon.nstuck, memory_order_relaxed))
     return 0;
   size_t n = 0;
   uint64_t now = beam__rt_now_ms();
   for (unsigned i = 0; i < beam__sched_live(); i++) {
     beam__sched_t *o = beam__rt.sched[i];
-    if (o != s && atomic_load_explicit(&o->stuck, memory_order_acquire) &&
-        atomic_load_explicit(&o->timer_next, memory_order_relaxed) <= now)
+    if (o != s &&
+        atomic_load_explicit(&o->sysmon.stuck, memory_order_acquire) &&
+        atomic_load_explicit(&o->timers.next, memory_order_relaxed) <= now)
       n += beam__timers_fire(o, s);
   }
   return n;
@@ -169,12 +178,12 @@ size_t beam__sched_help_stuck(beam__sched_t *s) {
 /* The earliest due timer of a stuck scheduler (for a helper's park). */
 uint64_t beam__sched_stuck_deadline(void) {
   uint64_t d = UINT64_MAX;
-  if (!atomic_load_explicit(&beam__rt.nstuck, memory_order_relaxed))
+  if (!atomic_load_explicit(&beam__rt.sysmon.nstuck, memory_order_relaxed))
     return d;
   for (unsigned i = 0; i < beam__sched_live(); i++) {
     beam__sched_t *o = beam__rt.sched[i];
-    uint64_t t = atomic_load_explicit(&o->timer_next, memory_order_relaxed);
-    if (atomic_load_explicit(&o->stuck, memory_order_relaxed) && t < d)
+    uint64_t t = atomic_load_explicit(&o->timers.next, memory_order_relaxed);
+    if (atomic_load_explicit(&o->sysmon.stuck, memory_order_relaxed) && t < d)
       d = t;
   }
   return d;

@@ -8,7 +8,8 @@
 ** caller) and fires it from its loop or when its park times out. Another
 ** scheduler touches a wheel only to cancel: a process woken by a message
 ** may resume elsewhere and must take its timer out of the wheel it was
-** armed in. So each wheel has a mutex ('tlock'), uncontended but for those
+** armed in. So each wheel has a mutex ('timers.lock'), uncontended but for
+*those
 ** cancels; insert and cancel stay O(1).
 **
 ** A process's timeout node is embedded in its descriptor: blocking with a
@@ -24,6 +25,8 @@
 ** The ref's low bits name the scheduler (BEAM__REF_SCHED_BITS), so
 ** cancel_timer and read_timer go straight to the right wheel and map.
 */
+#include "timers.h"
+#include "../sched/runq.h"
 #include "../sched/sched.h"
 
 struct beam__sendafter {
@@ -56,25 +59,25 @@ uint64_t beam__rt_deadline_ms(int64_t ms) {
   return base + (uint64_t) ms;
 }
 
-/* Under tlock. */
+/* Under timers.lock. */
 static void publish_next(beam__sched_t *s) {
-  atomic_store_explicit(&s->timer_next, beam__wheel_next(&s->wheel),
+  atomic_store_explicit(&s->timers.next, beam__wheel_next(&s->timers.wheel),
                         memory_order_relaxed);
 }
 
 void beam__timers_init(beam__sched_t *s) {
-  beam__wheel_init(&s->wheel, beam__rt_now_ms());
-  atomic_store_explicit(&s->timer_next, UINT64_MAX, memory_order_relaxed);
-  s->tmap_mask = 63;
-  s->tmap_count = 0;
-  s->tmap = beam__calloc(s->tmap_mask + 1, sizeof *s->tmap);
+  beam__wheel_init(&s->timers.wheel, beam__rt_now_ms());
+  atomic_store_explicit(&s->timers.next, UINT64_MAX, memory_order_relaxed);
+  s->timers.mask = 63;
+  s->timers.count = 0;
+  s->timers.map = beam__calloc(s->timers.mask + 1, sizeof *s->timers.map);
 }
 
 void beam__timers_fini(beam__sched_t *s) {
-  if (!s->tmap)
+  if (!s->timers.map)
     return;
-  for (size_t i = 0; i <= s->tmap_mask; i++) {
-    beam__sendafter_t *t = s->tmap[i];
+  for (size_t i = 0; i <= s->timers.mask; i++) {
+    beam__sendafter_t *t = s->timers.map[i];
     while (t) {
       beam__sendafter_t *next = t->hnext;
       beam__msg_free(t->msg);
@@ -82,25 +85,25 @@ void beam__timers_fini(beam__sched_t *s) {
       t = next;
     }
   }
-  beam__free(s->tmap);
-  s->tmap = NULL;
+  beam__free(s->timers.map);
+  s->timers.map = NULL;
 }
 
-/* ---- The send_after map (under tlock) ---- */
+/* ---- The send_after map (under timers.lock) ---- */
 
 static size_t bucket(beam__sched_t *s, uint64_t id) {
-  return (size_t) ((id * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & s->tmap_mask;
+  return (size_t) ((id * UINT64_C(0x9e3779b97f4a7c15)) >> 32) & s->timers.mask;
 }
 
 static void map_grow(beam__sched_t *s) {
-  size_t n = (s->tmap_mask + 1) * 2;
+  size_t n = (s->timers.mask + 1) * 2;
   beam__sendafter_t **nt = beam__calloc(n, sizeof *nt);
   if (!nt)
     return; /* keep the old table: longer chains, still correct */
-  beam__sendafter_t **old = s->tmap;
-  size_t oldn = s->tmap_mask + 1;
-  s->tmap = nt;
-  s->tmap_mask = n - 1;
+  beam__sendafter_t **old = s->timers.map;
+  size_t oldn = s->timers.mask + 1;
+  s->timers.map = nt;
+  s->timers.mask = n - 1;
   for (size_t i = 0; i < oldn; i++) {
     beam__sendafter_t *t = old[i];
     while (t) {
@@ -115,24 +118,24 @@ static void map_grow(beam__sched_t *s) {
 }
 
 static void map_put(beam__sched_t *s, beam__sendafter_t *t) {
-  if (s->tmap_count >= s->tmap_mask + 1)
+  if (s->timers.count >= s->timers.mask + 1)
     map_grow(s);
   size_t b = bucket(s, t->id);
-  t->hnext = s->tmap[b];
-  s->tmap[b] = t;
-  s->tmap_count++;
+  t->hnext = s->timers.map[b];
+  s->timers.map[b] = t;
+  s->timers.count++;
 }
 
 static beam__sendafter_t *map_find(beam__sched_t *s, uint64_t id,
                                    bool remove) {
-  beam__sendafter_t **pp = &s->tmap[bucket(s, id)];
+  beam__sendafter_t **pp = &s->timers.map[bucket(s, id)];
   for (; *pp; pp = &(*pp)->hnext) {
     beam__sendafter_t *t = *pp;
     if (t->id != id)
       continue;
     if (remove) {
       *pp = t->hnext;
-      s->tmap_count--;
+      s->timers.count--;
     }
     return t;
   }
@@ -147,8 +150,8 @@ size_t beam__timers_run(beam__sched_t *s) {
 
 size_t beam__timers_fire(beam__sched_t *s, beam__sched_t *into) {
   size_t n = 0;
-  pthread_mutex_lock(&s->tlock);
-  beam__timer_t *t = beam__wheel_advance(&s->wheel, beam__rt_now_ms());
+  pthread_mutex_lock(&s->timers.lock);
+  beam__timer_t *t = beam__wheel_advance(&s->timers.wheel, beam__rt_now_ms());
   while (t) {
     beam__timer_t *next = t->next;
     beam__tnode_t *node = (beam__tnode_t *) t;
@@ -167,17 +170,17 @@ size_t beam__timers_fire(beam__sched_t *s, beam__sched_t *into) {
     t = next;
   }
   publish_next(s);
-  pthread_mutex_unlock(&s->tlock);
+  pthread_mutex_unlock(&s->timers.lock);
   return n;
 }
 
 /* ---- A process's own timeout ---- */
 
 void beam__proc_timer_arm(beam__sched_t *s, beam__proc_t *p) {
-  pthread_mutex_lock(&s->tlock);
-  beam__wheel_add(&s->wheel, &p->timer.t, (uint64_t) p->deadline_ms);
+  pthread_mutex_lock(&s->timers.lock);
+  beam__wheel_add(&s->timers.wheel, &p->timer.t, (uint64_t) p->deadline_ms);
   publish_next(s);
-  pthread_mutex_unlock(&s->tlock);
+  pthread_mutex_unlock(&s->timers.lock);
   p->timer_sched = s;
 }
 
@@ -185,9 +188,9 @@ void beam__proc_timer_cancel(beam__proc_t *p) {
   beam__sched_t *s = p->timer_sched;
   if (!s)
     return;
-  pthread_mutex_lock(&s->tlock);
-  beam__wheel_cancel(&s->wheel, &p->timer.t);
-  pthread_mutex_unlock(&s->tlock);
+  pthread_mutex_lock(&s->timers.lock);
+  beam__wheel_cancel(&s->timers.wheel, &p->timer.t);
+  pthread_mutex_unlock(&s->timers.lock);
   p->timer_sched = NULL;
 }
 
@@ -224,11 +227,11 @@ int beam_send_after(int64_t ms, beam_pid_t to, beam_term_t msg,
   sa->to = to;
   beam__timer_init(&sa->node.t);
   sa->node.kind = BEAM__TN_SENDAFTER;
-  pthread_mutex_lock(&s->tlock);
+  pthread_mutex_lock(&s->timers.lock);
   map_put(s, sa);
-  beam__wheel_add(&s->wheel, &sa->node.t, beam__rt_deadline_ms(ms));
+  beam__wheel_add(&s->timers.wheel, &sa->node.t, beam__rt_deadline_ms(ms));
   publish_next(s);
-  pthread_mutex_unlock(&s->tlock);
+  pthread_mutex_unlock(&s->timers.lock);
   if (tref)
     *tref = ref;
   return 0;
@@ -256,7 +259,7 @@ static int64_t timer_op(beam_term_t tref, bool cancel) {
     return BEAM_ENOENT;
   beam__sendafter_t *sa = NULL;
   int64_t left = BEAM_ENOENT;
-  pthread_mutex_lock(&s->tlock);
+  pthread_mutex_lock(&s->timers.lock);
   sa = map_find(s, id, cancel);
   if (sa) {
     /* In ms, floor(due - now): whole ms left, never overflowing. */
@@ -265,11 +268,11 @@ static int64_t timer_op(beam_term_t tref, bool cancel) {
     int64_t frac = now_ns % 1000000;
     left = due <= now_ms ? 0 : (int64_t) (due - now_ms) - (frac > 0);
     if (cancel) {
-      beam__wheel_cancel(&s->wheel, &sa->node.t);
+      beam__wheel_cancel(&s->timers.wheel, &sa->node.t);
       publish_next(s);
     }
   }
-  pthread_mutex_unlock(&s->tlock);
+  pthread_mutex_unlock(&s->timers.lock);
   if (sa && cancel) {
     beam__msg_free(sa->msg);
     beam__free(sa);

@@ -22,9 +22,10 @@
 ** unrelated messages are queued. Unlinking the message the mark points past
 ** moves the mark back to its predecessor (starting earlier is always safe).
 */
-#include "../sched/sched.h"
+#include "proc.h"
 #include "../term/pattern.h"
 #include "../term/syntax.h"
+#include "../timer/timers.h"
 
 #include <limits.h>
 
