@@ -69,7 +69,10 @@ static int receive_loop(beam__proc_t *p, int64_t timeout, matcher_t match,
     beam__msg_t *m;
     while ((m = beam__link_get(pos)) != NULL) {
       tls->reds--; /* each message looked at */
+      uint64_t switches = p->switches;
       int r = match(m->term, ctx);
+      if (BEAM_UNLIKELY(p->switches != switches))
+        tls = beam__tls(); /* a callback yielded: maybe another thread now */
       if (r != NO_MATCH) {
         if (r < 0) {
           finish_wait(p);
