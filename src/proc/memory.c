@@ -23,18 +23,40 @@
 #include "idle.h"
 #include "stack.h"
 
+#include <sched.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 _Atomic int64_t beam__mem_heap_other;
 
+/* beam_memory may run in any thread, also while beam_run tears the
+** schedulers down: a reader announces itself before it looks at
+** 'sched_open', and teardown clears 'sched_open' before it waits for the
+** readers to leave (both sequentially consistent, Dekker's pattern), so
+** no reader is inside the scheduler structs when they are freed. */
+static _Atomic unsigned readers;
+static _Atomic bool sched_open;
+
+void beam__mem_open_scheds(void) {
+  atomic_store(&sched_open, true);
+}
+
+void beam__mem_close_scheds(void) {
+  atomic_store(&sched_open, false);
+  while (atomic_load(&readers) != 0)
+    sched_yield();
+}
+
 static size_t heap_bytes(void) {
   int64_t sum = atomic_load_explicit(&beam__mem_heap_other,
                                      memory_order_relaxed);
-  if (atomic_load_explicit(&beam__rt.running, memory_order_acquire))
+  atomic_fetch_add(&readers, 1);
+  if (atomic_load(&sched_open))
     for (unsigned i = 0; i < beam__sched_live(); i++)
       if (beam__rt.sched[i])
         sum += atomic_load_explicit(&beam__rt.sched[i]->mem.heap,
                                     memory_order_relaxed);
+  atomic_fetch_sub(&readers, 1);
   return sum > 0 ? (size_t) sum : 0;
 }
 

@@ -20,6 +20,13 @@ typedef struct beam__sched_mem {
 
 extern _Atomic int64_t beam__mem_heap_other; /* deltas off any scheduler */
 
+/* [boot] Before the schedulers' structs are freed: wait until no
+** beam_memory() in another thread is reading them, and let no new one
+** start (until the next beam_run opens them again). */
+void beam__mem_close_scheds(void);
+/* [boot] The schedulers' counters may be read. */
+void beam__mem_open_scheds(void);
+
 /* Count the change in 'p''s heap on 'm' (a scheduler's own counter), or on
 ** the shared one if 'm' is NULL. */
 static inline void beam__mem_count_heap(beam__sched_mem_t *m, beam__proc_t *p) {

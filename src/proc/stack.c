@@ -233,7 +233,9 @@ int beam__stack_init(size_t default_usable, size_t guard_bytes) {
 }
 
 size_t beam__stack_desc_bytes(void) {
-  return st.desc_bytes;
+  /* What stack_init sets, computed again: beam_memory may ask from any
+  ** thread while a beam_run boots, so it must not read 'st'. */
+  return round_up(sizeof(beam__proc_t), BEAM_CACHELINE);
 }
 
 size_t beam__stack_guard_bytes(void) {

@@ -427,6 +427,7 @@ beam__sched_t *beam__sched_new(unsigned id) {
 
 /* Every slot, spares included (they are allocated as sysmon starts them). */
 static void free_scheds(void) {
+  beam__mem_close_scheds(); /* no beam_memory() reads them from now on */
   for (unsigned i = 0; i < beam__rt.maxsched; i++)
     if (beam__rt.sched[i])
       beam__sched_free(beam__rt.sched[i]);
@@ -450,6 +451,7 @@ static int make_scheds(unsigned n, unsigned spares) {
   }
   atomic_store(&beam__rt.nlive, n);
   atomic_store(&beam__rt.spare.nactive, 0);
+  beam__mem_open_scheds();
   return 0;
 }
 
