@@ -154,7 +154,7 @@ static int start_one(beam_term_t c, beam_term_t *pid, beam_term_t *err) {
     return 0;
   }
   if (beam__otp_is(r, A->ignore)) {
-    *pid = atom("undefined");
+    *pid = A->undefined;
     return 0;
   }
   *err = is_tagged(r, "error", 2) ? beam_tuple_get(r, 1) : r;
@@ -231,7 +231,7 @@ static beam_term_t stop_one(beam_term_t c) {
     return c;
   int64_t deadline = deadline_of(c);
   await_stop(c, signal_stop(c), deadline);
-  return with(c, C_PID, atom("undefined"));
+  return with(c, C_PID, A->undefined);
 }
 
 /* ---- The supervisor's state ---- */
@@ -277,24 +277,26 @@ static beam_term_t stop_range(beam_term_t kids, int64_t lo) {
   return out;
 }
 
-/* Start children from index 'lo' on, in order; on a failure, the child is
-** marked 'restarting' and retried later, and the rest wait for that. */
+/* Start children from index 'lo' on, in order, in one pass; on a failure
+** the child is marked 'restarting' and retried later, and the rest wait
+** for that. */
 static beam_term_t start_range(beam_term_t kids, int64_t lo) {
-  int64_t n = beam_list_length(kids);
-  for (int64_t i = lo; i < n; i++) {
-    beam_term_t c = nth(kids, i), pid, err;
-    if (running(c))
-      continue;
-    if (start_one(c, &pid, &err) != 0) {
-      c = with(c, C_PID, atom("restarting"));
-      kids = splice(kids, i, &c);
-      retry_later(field(c, C_ID));
-      break;
+  beam_term_t out = beam_nil(); /* newest first */
+  bool failed = false;
+  for (int64_t i = 0; !is_nil(kids); kids = beam_tl(kids), i++) {
+    beam_term_t c = beam_hd(kids), pid, err;
+    if (i >= lo && !failed && !running(c)) {
+      if (start_one(c, &pid, &err) == 0) {
+        c = with(c, C_PID, pid);
+      } else {
+        c = with(c, C_PID, atom("restarting"));
+        retry_later(field(c, C_ID));
+        failed = true;
+      }
     }
-    c = with(c, C_PID, pid);
-    kids = splice(kids, i, &c);
+    out = beam_cons(c, out);
   }
-  return kids;
+  return reverse(out);
 }
 
 /* Restart child 'i' (not running) by the strategy (S7-S9), or give up. */
@@ -362,7 +364,7 @@ static beam_term_t child_exited(beam_term_t s, beam_pid_t pid,
   c = nth(kids, i);
   if (is_temporary(c)) /* S13: gone */
     return noreply(with(s, S_CHILDREN, splice(kids, i, NULL)));
-  c = with(c, C_PID, atom("undefined"));
+  c = with(c, C_PID, A->undefined);
   s = with(s, S_CHILDREN, splice(kids, i, &c));
   if (!restarts_after(c, reason)) /* S12, S14: the spec stays */
     return noreply(s);
@@ -422,7 +424,7 @@ static beam_term_t start_child_dynamic(beam_term_t s, beam_term_t c) {
     return reply(beam_tuple(2, A->error, err), s);
   if (!beam_is_pid(pid))
     return reply(A->ignore, s);
-  c = with(with(c, C_ID, atom("undefined")), C_PID, pid);
+  c = with(with(c, C_ID, A->undefined), C_PID, pid);
   kids = beam_map_put(kids, pid, c);
   return reply(beam_tuple(2, A->ok, pid), with(s, S_CHILDREN, kids));
 }
@@ -440,7 +442,7 @@ static beam_term_t terminate_child(beam_term_t s, beam_term_t key) {
     return reply(error_of("not_found"), s);
   c = stop_one(nth(kids, i));
   if (is_atom(field(c, C_PID), "restarting"))
-    c = with(c, C_PID, atom("undefined"));
+    c = with(c, C_PID, A->undefined);
   kids = is_temporary(c) ? splice(kids, i, NULL) : splice(kids, i, &c);
   return reply(A->ok, with(s, S_CHILDREN, kids));
 }
@@ -624,7 +626,7 @@ static beam_term_t child_of(const beam_child_spec_t *spec) {
       : spec->shutdown_ms > 0                 ? beam_int(spec->shutdown_ms)
       : spec->type == BEAM_SUPERVISOR         ? A->infinity
                                               : beam_int(5000); /* S1 */
-  return beam_tuple(C_N, spec->id, atom("undefined"),
+  return beam_tuple(C_N, spec->id, A->undefined,
                     beam__otp_fn_term((beam__otp_fn_t) spec->start), spec->arg,
                     atom(restarts[spec->restart]), shutdown,
                     atom(types[spec->type]));
